@@ -1,0 +1,44 @@
+import {Option, type Command} from "commander";
+import type {GenerateOptions} from "../decoding/GenerateOptions.js";
+import {DEFAULT_DRAFT_TOKENS, DEFAULT_MAX_TOKENS, DEFAULT_MODE} from "../decoding/GenerateOptions.js";
+import {DEFAULT_FALLBACK_THRESHOLD, DEFAULT_MAX_LITTLE_TOKENS} from "../decoding/policies/ConfidenceFallbackPolicy.js";
+import {DEFAULT_ROLLBACK_THRESHOLD} from "../decoding/policies/NllRollbackPolicy.js";
+import {DECODING_MODES, type DecodingMode} from "../decoding/strategies/DecodingStrategy.js";
+import {parseNumber, parsePositiveInteger, parsePositiveIntegerOrInfinity} from "./parseNumbers.js";
+
+export type DecodingCliOptions = {
+    mode: DecodingMode,
+    fallback: number,
+    rollback: number,
+    maxLittle: number,
+    draft: number,
+    maxTokens: number,
+    stop?: string[]
+};
+
+/** The options that choose and tune a decoding strategy. */
+export function addDecodingOptions(command: Command): Command {
+    return command
+        .addOption(new Option("--mode <mode>", "decoding strategy").choices(DECODING_MODES).default(DEFAULT_MODE))
+        .addOption(new Option("--fallback <p>", "BiLD fallback threshold α_FB: little top probability below it hands over to big (>1: always)")
+            .argParser((value) => parseNumber(value)).default(DEFAULT_FALLBACK_THRESHOLD))
+        .addOption(new Option("--rollback <nats>", "BiLD rollback threshold α_RB (0: output identical to big; inf: never roll back)")
+            .argParser((value) => parseNumber(value, true)).default(DEFAULT_ROLLBACK_THRESHOLD))
+        .addOption(new Option("--max-little <n>", "BiLD: most little tokens in a row (inf: no limit)")
+            .argParser(parsePositiveIntegerOrInfinity).default(DEFAULT_MAX_LITTLE_TOKENS))
+        .addOption(new Option("--draft <k>", "speculative: tokens drafted per big call").argParser(parsePositiveInteger).default(DEFAULT_DRAFT_TOKENS))
+        .addOption(new Option("--max-tokens <n>", "most tokens to generate").argParser(parsePositiveInteger).default(DEFAULT_MAX_TOKENS))
+        .addOption(new Option("--stop <text...>", "stop at this string (repeatable; not part of the output)"));
+}
+
+export function toGenerateOptions(options: DecodingCliOptions): GenerateOptions {
+    return {
+        mode: options.mode,
+        fallbackThreshold: options.fallback,
+        rollbackThreshold: options.rollback,
+        maxLittleTokens: options.maxLittle,
+        draftTokens: options.draft,
+        maxTokens: options.maxTokens,
+        stop: options.stop
+    };
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+import {Command, CommanderError} from "commander";
+import {isUsageError} from "../errors.js";
+import {createGenerateCommand} from "./commands/generateCommand.js";
+
+const USAGE_EXIT_CODE = 2;
+
+const program = new Command("bild")
+    .description("Big Little Decoder: a little model writes, a big model checks (llama.cpp)")
+    .exitOverride()
+    .showSuggestionAfterError()
+    .addCommand(createGenerateCommand().exitOverride());
+
+try {
+    await program.parseAsync(process.argv);
+} catch (error) {
+    if (error instanceof CommanderError) {
+        // Commander has already printed its one-line message (or the help / version text).
+        process.exitCode = error.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
+    } else if (isUsageError(error)) {
+        process.stderr.write(`bild: error: ${error.message}\n`);
+        process.exitCode = USAGE_EXIT_CODE;
+    } else {
+        const message = error instanceof Error ? error.message : String(error);
+        process.stderr.write(`bild: internal error: ${message}\n`);
+        if (process.env.BILD_DEBUG)
+            console.error(error);
+        process.exitCode = 1;
+    }
+}

@@ -1,0 +1,25 @@
+import {InvalidArgumentError} from "commander";
+
+const INFINITY_WORDS = new Set(["inf", "infinity", "none"]);
+
+/** A finite number, or `Infinity` written as inf / infinity / none when `allowInfinity`. */
+export function parseNumber(value: string, allowInfinity = false): number {
+    if (allowInfinity && INFINITY_WORDS.has(value.trim().toLowerCase()))
+        return Number.POSITIVE_INFINITY;
+    const number = Number(value);
+    if (value.trim() === "" || !Number.isFinite(number))
+        throw new InvalidArgumentError(allowInfinity ? "expected a number or inf." : "expected a number.");
+    return number;
+}
+
+export function parsePositiveInteger(value: string): number {
+    const number = Number(value);
+    if (!/^\s*\d+\s*$/.test(value) || number <= 0)
+        throw new InvalidArgumentError("expected a positive integer.");
+    return number;
+}
+
+/** A positive integer, or `Infinity` written as inf / infinity / none. */
+export function parsePositiveIntegerOrInfinity(value: string): number {
+    return INFINITY_WORDS.has(value.trim().toLowerCase()) ? Number.POSITIVE_INFINITY : parsePositiveInteger(value);
+}

@@ -1,0 +1,176 @@
+import type {ModelSequence, Token} from "../engine/ModelSequence.js";
+import type {ModelPair} from "../engine/ModelPair.js";
+import type {TextCodec} from "../engine/Tokenizer.js";
+import {BildUsageError} from "../errors.js";
+import {GenerationState} from "./GenerationState.js";
+import type {GenerationResult} from "./GenerationResult.js";
+import {resolveGenerateOptions, type GenerateOptions, type ResolvedGenerateOptions} from "./GenerateOptions.js";
+import {cutAtStop, streamableLength} from "./stopText.js";
+import {AutoregressiveStrategy} from "./strategies/AutoregressiveStrategy.js";
+import {DraftVerifyStrategy} from "./strategies/DraftVerifyStrategy.js";
+import type {DecodingStrategy} from "./strategies/DecodingStrategy.js";
+
+/** The parts a {@link Decoder} runs on: one sequence of each model and their shared tokenizer. */
+export type DecoderParts = {
+    readonly big: ModelSequence,
+    readonly little: ModelSequence,
+    readonly codec: TextCodec,
+    /** Tokens each sequence can hold: prompt + max tokens must fit. */
+    readonly contextSize: number
+};
+
+/** Text chunks as they become final, plus the full result once the iteration ends. */
+export type GenerationStream = AsyncIterable<string> & {
+    /** Settles when the iteration has run to the end (or failed). */
+    readonly result: Promise<GenerationResult>
+};
+
+/**
+ * Runs generations on one big-model sequence and one little-model sequence, one generation at a
+ * time. Consecutive generations reuse the cached prompt prefix. Dispose it to free both sequences.
+ */
+export class Decoder implements Disposable {
+    readonly #parts: DecoderParts;
+    #busy = false;
+
+    public constructor(parts: DecoderParts) {
+        this.#parts = parts;
+    }
+
+    /** A decoder on fresh sequences of `pair` (each takes one of the pair's sequence slots). */
+    public static fromPair(pair: ModelPair): Decoder {
+        const big = pair.big.createSequence();
+        try {
+            return new Decoder({big, little: pair.little.createSequence(), codec: pair.tokenizer, contextSize: pair.contextSize});
+        } catch (error) {
+            big[Symbol.dispose]();
+            throw error;
+        }
+    }
+
+    public async generate(prompt: string, options: GenerateOptions = {}): Promise<GenerationResult> {
+        const resolved = resolveGenerateOptions(options);
+        this.#acquire();
+        try {
+            const {state, strategy, startTime} = await this.#start(prompt, resolved);
+            for await (const _ of strategy.decode(state))
+                resolved.signal?.throwIfAborted();
+            return this.#finish(state, resolved, startTime);
+        } finally {
+            this.#busy = false;
+        }
+    }
+
+    /**
+     * Like {@link generate}, but yields text as soon as no rollback or stop string can change it.
+     * The chunks joined equal `result.text`.
+     */
+    public stream(prompt: string, options: GenerateOptions = {}): GenerationStream {
+        const resolved = resolveGenerateOptions(options);
+        let settle!: {resolve(result: GenerationResult): void, reject(error: unknown): void};
+        const result = new Promise<GenerationResult>((resolve, reject) => settle = {resolve, reject});
+        // Without a reader of `result`, a failure surfaces through the iterator alone.
+        result.catch(() => {});
+        const chunks = this.#streamChunks(prompt, resolved, settle);
+        return {result, [Symbol.asyncIterator]: () => chunks};
+    }
+
+    public [Symbol.dispose](): void {
+        this.#parts.big[Symbol.dispose]();
+        this.#parts.little[Symbol.dispose]();
+    }
+
+    async *#streamChunks(
+        prompt: string, options: ResolvedGenerateOptions,
+        settle: {resolve(result: GenerationResult): void, reject(error: unknown): void}
+    ): AsyncGenerator<string, void, void> {
+        this.#acquire();
+        try {
+            const {state, strategy, startTime} = await this.#start(prompt, options);
+            const {codec} = this.#parts;
+            let emitted = 0;
+            let decodedFinal = 0;
+            for await (const _ of strategy.decode(state)) {
+                options.signal?.throwIfAborted();
+                if (state.finalLength === decodedFinal)
+                    continue;
+                decodedFinal = state.finalLength;
+                const text = codec.decode(state.tokens.slice(state.promptLength, state.promptLength + decodedFinal));
+                const end = streamableLength(text, options.stop);
+                if (end > emitted) {
+                    yield text.slice(emitted, end);
+                    emitted = end;
+                }
+            }
+            const result = this.#finish(state, options, startTime);
+            if (result.text.length > emitted)
+                yield result.text.slice(emitted);
+            settle.resolve(result);
+        } catch (error) {
+            settle.reject(error);
+            throw error;
+        } finally {
+            this.#busy = false;
+        }
+    }
+
+    #acquire(): void {
+        if (this.#busy)
+            throw new Error("this Decoder is already generating: wait for it, or create one Decoder per concurrent generation");
+        this.#busy = true;
+    }
+
+    async #start(prompt: string, options: ResolvedGenerateOptions) {
+        options.signal?.throwIfAborted();
+        const startTime = performance.now();
+        const {codec, contextSize, big, little} = this.#parts;
+        const promptTokens = codec.encodePrompt(prompt);
+        if (promptTokens.length === 0)
+            throw new BildUsageError("the prompt is empty and the model adds no BOS token: give a prompt");
+        if (promptTokens.length + options.maxTokens > contextSize)
+            throw new BildUsageError(
+                `the prompt (${promptTokens.length} tokens) plus max tokens (${options.maxTokens}) exceed the context size ` +
+                `(${contextSize}): shorten the prompt, lower max tokens or raise the context size`
+            );
+        const state = new GenerationState(promptTokens, codec, options.maxTokens, options.stop);
+        let strategy: DecodingStrategy;
+        if (options.mode === "big" || options.mode === "little") {
+            const sequence = options.mode === "big" ? big : little;
+            await reusePromptPrefix(sequence, promptTokens);
+            strategy = new AutoregressiveStrategy(options.mode, sequence);
+        } else {
+            await reusePromptPrefix(big, promptTokens);
+            await reusePromptPrefix(little, promptTokens);
+            strategy = new DraftVerifyStrategy(big, little, options.fallbackPolicy, options.rollbackPolicy);
+        }
+        return {state, strategy, startTime};
+    }
+
+    #finish(state: GenerationState, options: ResolvedGenerateOptions, startTime: number): GenerationResult {
+        const tokens = state.outputTokens();
+        const {stats} = state;
+        stats.generatedTokens = tokens.length;
+        stats.totalMs = performance.now() - startTime;
+        stats.timeOwnMs = Math.max(0, stats.totalMs - stats.timeBigMs - stats.timeLittleMs);
+        return {
+            text: cutAtStop(this.#parts.codec.decode(tokens), options.stop),
+            tokens,
+            origins: [...state.origins],
+            finishReason: state.finishReason,
+            stats: {...stats}
+        };
+    }
+}
+
+/**
+ * Keeps the part of the cache that matches the new prompt, but never the prompt's last token: its
+ * evaluation yields the first next-token distribution.
+ */
+async function reusePromptPrefix(sequence: ModelSequence, prompt: readonly Token[]): Promise<void> {
+    const cached = sequence.tokens;
+    const limit = Math.min(cached.length, prompt.length - 1);
+    let keep = 0;
+    while (keep < limit && cached[keep] === prompt[keep])
+        keep++;
+    await sequence.truncate(keep);
+}

@@ -1,0 +1,85 @@
+import {BildUsageError} from "../errors.js";
+import {ConfidenceFallbackPolicy, DEFAULT_FALLBACK_THRESHOLD, DEFAULT_MAX_LITTLE_TOKENS} from "./policies/ConfidenceFallbackPolicy.js";
+import {DEFAULT_ROLLBACK_THRESHOLD, NllRollbackPolicy} from "./policies/NllRollbackPolicy.js";
+import type {FallbackPolicy} from "./policies/FallbackPolicy.js";
+import type {RollbackPolicy} from "./policies/RollbackPolicy.js";
+import {DECODING_MODES, type DecodingMode} from "./strategies/DecodingStrategy.js";
+
+export const DEFAULT_MODE: DecodingMode = "bild";
+export const DEFAULT_MAX_TOKENS = 128;
+/** Draft length k of `speculative` mode. */
+export const DEFAULT_DRAFT_TOKENS = 4;
+
+export type GenerateOptions = {
+    /** Decoding strategy. Defaults to {@link DEFAULT_MODE}. */
+    readonly mode?: DecodingMode,
+    /** Most tokens to generate. Defaults to {@link DEFAULT_MAX_TOKENS}. */
+    readonly maxTokens?: number,
+    /** Generation ends at the first of these strings, which is not part of the text. Defaults to none. */
+    readonly stop?: readonly string[],
+    /** Aborts the generation between model calls; the promise rejects with the signal's reason. */
+    readonly signal?: AbortSignal,
+    /** BiLD α_FB: fall back when the little model's top probability is below it (above 1: always). Defaults to {@link DEFAULT_FALLBACK_THRESHOLD}. */
+    readonly fallbackThreshold?: number,
+    /** BiLD α_RB in nats: roll back where −log p_big(little token) exceeds it and big disagrees (0: lossless). Defaults to {@link DEFAULT_ROLLBACK_THRESHOLD}. */
+    readonly rollbackThreshold?: number,
+    /** BiLD: most little tokens in a row before the big model runs (`Infinity`: no limit). Defaults to {@link DEFAULT_MAX_LITTLE_TOKENS}. */
+    readonly maxLittleTokens?: number,
+    /** Speculative: tokens drafted per big call. Defaults to {@link DEFAULT_DRAFT_TOKENS}. */
+    readonly draftTokens?: number,
+    /** BiLD: a custom fallback policy, replacing `fallbackThreshold` / `maxLittleTokens`. */
+    readonly fallbackPolicy?: FallbackPolicy,
+    /** BiLD: a custom rollback policy, replacing `rollbackThreshold`. */
+    readonly rollbackPolicy?: RollbackPolicy
+};
+
+/** Options with defaults applied, validated, and thresholds turned into policies. */
+export type ResolvedGenerateOptions = {
+    readonly mode: DecodingMode,
+    readonly maxTokens: number,
+    readonly stop: readonly string[],
+    readonly signal: AbortSignal | undefined,
+    readonly fallbackPolicy: FallbackPolicy,
+    readonly rollbackPolicy: RollbackPolicy
+};
+
+export function resolveGenerateOptions(options: GenerateOptions): ResolvedGenerateOptions {
+    const mode = options.mode ?? DEFAULT_MODE;
+    if (!DECODING_MODES.includes(mode))
+        throw new BildUsageError(`unknown mode "${mode}": use one of ${DECODING_MODES.join(", ")}`);
+    const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
+    requirePositiveInteger("max tokens", maxTokens);
+    const stop = options.stop ?? [];
+    if (stop.some((s) => typeof s !== "string" || s.length === 0))
+        throw new BildUsageError("stop strings must be non-empty strings");
+
+    const fallbackThreshold = options.fallbackThreshold ?? DEFAULT_FALLBACK_THRESHOLD;
+    if (!(fallbackThreshold >= 0) || fallbackThreshold === Number.POSITIVE_INFINITY)
+        throw new BildUsageError(`fallback threshold must be a probability ≥ 0 (above 1 always falls back), got ${fallbackThreshold}`);
+    const rollbackThreshold = options.rollbackThreshold ?? DEFAULT_ROLLBACK_THRESHOLD;
+    if (!(rollbackThreshold >= 0))
+        throw new BildUsageError(`rollback threshold must be ≥ 0 nats (0 = lossless, Infinity = never roll back), got ${rollbackThreshold}`);
+    const maxLittleTokens = options.maxLittleTokens ?? DEFAULT_MAX_LITTLE_TOKENS;
+    if (maxLittleTokens !== Number.POSITIVE_INFINITY)
+        requirePositiveInteger("max little tokens", maxLittleTokens);
+    const draftTokens = options.draftTokens ?? DEFAULT_DRAFT_TOKENS;
+    requirePositiveInteger("draft tokens", draftTokens);
+
+    if (mode === "speculative")
+        return {
+            mode, maxTokens, stop, signal: options.signal,
+            // Classic speculative decoding: always draft k tokens, accept only exact matches.
+            fallbackPolicy: new ConfidenceFallbackPolicy(0, draftTokens),
+            rollbackPolicy: new NllRollbackPolicy(0)
+        };
+    return {
+        mode, maxTokens, stop, signal: options.signal,
+        fallbackPolicy: options.fallbackPolicy ?? new ConfidenceFallbackPolicy(fallbackThreshold, maxLittleTokens),
+        rollbackPolicy: options.rollbackPolicy ?? new NllRollbackPolicy(rollbackThreshold)
+    };
+}
+
+function requirePositiveInteger(name: string, value: number): void {
+    if (!Number.isInteger(value) || value <= 0)
+        throw new BildUsageError(`${name} must be a positive integer, got ${value}`);
+}

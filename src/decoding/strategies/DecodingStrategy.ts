@@ -1,0 +1,13 @@
+import type {GenerationState} from "../GenerationState.js";
+
+export type DecodingMode = "big" | "little" | "speculative" | "bild";
+export const DECODING_MODES: readonly DecodingMode[] = ["big", "little", "speculative", "bild"];
+
+/** One way of producing tokens for a {@link GenerationState}. */
+export interface DecodingStrategy {
+    /**
+     * Decodes until `state.isComplete`, yielding whenever the final prefix may have grown, so the
+     * caller can stream it or stop between steps.
+     */
+    decode(state: GenerationState): AsyncGenerator<void, void, void>;
+}

@@ -1,0 +1,23 @@
+/**
+ * Threads per context. On the 2-core reference machine one thread decoded fastest: llama.cpp's
+ * per-step thread synchronisation dominates small models (2 threads: ≈70 tok/s, 1 thread: ≈1000+).
+ */
+export const DEFAULT_THREADS = 1;
+/** Tokens per sequence's KV cache (prompt + generated tokens must fit). */
+export const DEFAULT_CONTEXT_SIZE = 1024;
+/** Largest batch llama.cpp evaluates at once; longer prompts are split. */
+export const DEFAULT_BATCH_SIZE = 512;
+/** Sequences per context: how many generations can run at once. */
+export const DEFAULT_SEQUENCES = 1;
+
+/** How each model of a pair is loaded and run. */
+export type EngineSettings = {
+    /** CPU threads per context. Defaults to {@link DEFAULT_THREADS}. */
+    readonly threads?: number,
+    /** KV cache size in tokens, per sequence. Defaults to {@link DEFAULT_CONTEXT_SIZE}. */
+    readonly contextSize?: number,
+    /** Maximum tokens per llama.cpp batch. Defaults to {@link DEFAULT_BATCH_SIZE}. */
+    readonly batchSize?: number,
+    /** Number of independent sequences (parallel generations). Defaults to {@link DEFAULT_SEQUENCES}. */
+    readonly sequences?: number
+};

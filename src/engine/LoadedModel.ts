@@ -1,0 +1,66 @@
+import type {LlamaContext, LlamaModel} from "node-llama-cpp";
+import {getEngineLlama} from "./getEngineLlama.js";
+import {LlamaModelSequence} from "./LlamaModelSequence.js";
+import {
+    DEFAULT_BATCH_SIZE, DEFAULT_CONTEXT_SIZE, DEFAULT_SEQUENCES, DEFAULT_THREADS, type EngineSettings
+} from "./EngineSettings.js";
+import {BildUsageError} from "../errors.js";
+import {errorMessage} from "./resolveModelFile.js";
+
+/** One GGUF model with its llama.cpp context, handing out {@link LlamaModelSequence}s. */
+export class LoadedModel implements AsyncDisposable {
+    public readonly filePath: string;
+    public readonly model: LlamaModel;
+    readonly #context: LlamaContext;
+
+    private constructor(filePath: string, model: LlamaModel, context: LlamaContext) {
+        this.filePath = filePath;
+        this.model = model;
+        this.#context = context;
+    }
+
+    /** Loads a local GGUF file (resolve URIs first with `resolveModelFile`). */
+    public static async load(filePath: string, settings: EngineSettings = {}): Promise<LoadedModel> {
+        const llama = await getEngineLlama();
+        let model: LlamaModel;
+        try {
+            model = await llama.loadModel({modelPath: filePath});
+        } catch (error) {
+            throw new BildUsageError(`llama.cpp cannot load ${filePath}: ${errorMessage(error)} (is it a complete GGUF model of a supported architecture?)`);
+        }
+        try {
+            const context = await model.createContext({
+                contextSize: settings.contextSize ?? DEFAULT_CONTEXT_SIZE,
+                batchSize: settings.batchSize ?? DEFAULT_BATCH_SIZE,
+                threads: settings.threads ?? DEFAULT_THREADS,
+                sequences: settings.sequences ?? DEFAULT_SEQUENCES,
+                // Dispatch each batch as soon as it is queued: a decoding loop has nothing else to add.
+                batching: {dispatchSchedule: (dispatch) => dispatch()}
+            });
+            return new LoadedModel(filePath, model, context);
+        } catch (error) {
+            await model.dispose();
+            throw new BildUsageError(`cannot create a llama.cpp context for ${filePath}: ${errorMessage(error)} (lower the context size)`);
+        }
+    }
+
+    /** KV cache size of each sequence, in tokens. */
+    public get contextSize(): number {
+        return this.#context.contextSize;
+    }
+
+    /** Sequences not handed out yet. */
+    public get freeSequences(): number {
+        return this.#context.sequencesLeft;
+    }
+
+    /** A fresh, empty sequence; dispose it to give its slot back. */
+    public createSequence(): LlamaModelSequence {
+        return new LlamaModelSequence(this.#context.getSequence());
+    }
+
+    public async [Symbol.asyncDispose](): Promise<void> {
+        await this.#context.dispose();
+        await this.model.dispose();
+    }
+}

@@ -1,0 +1,61 @@
+import {LoadedModel} from "./LoadedModel.js";
+import {Tokenizer} from "./Tokenizer.js";
+import {checkSharedTokenizer, readVocabularyFacts} from "./checkSharedTokenizer.js";
+import {resolveModelFile} from "./resolveModelFile.js";
+import type {EngineSettings} from "./EngineSettings.js";
+
+/** Where to find the two models of a pair: local paths or `hf:` / URL model URIs. */
+export type ModelPairSources = {
+    readonly big: string,
+    readonly little: string
+};
+
+/**
+ * A big and a little model that share one tokenizer, loaded with the same engine settings.
+ * Dispose it (`await using pair = await ModelPair.load(...)`) to free both models' native memory.
+ */
+export class ModelPair implements AsyncDisposable {
+    public readonly big: LoadedModel;
+    public readonly little: LoadedModel;
+    public readonly tokenizer: Tokenizer;
+
+    private constructor(big: LoadedModel, little: LoadedModel) {
+        this.big = big;
+        this.little = little;
+        this.tokenizer = new Tokenizer(big.model);
+    }
+
+    /**
+     * Resolves and checks both files, verifies that their vocabularies match (before any weights
+     * are loaded), then loads them.
+     */
+    public static async load(sources: ModelPairSources, settings: EngineSettings = {}): Promise<ModelPair> {
+        const [bigPath, littlePath] = await Promise.all([
+            resolveModelFile(sources.big, "big"),
+            resolveModelFile(sources.little, "little")
+        ]);
+        const [bigVocabulary, littleVocabulary] = await Promise.all([
+            readVocabularyFacts(bigPath),
+            readVocabularyFacts(littlePath)
+        ]);
+        checkSharedTokenizer(bigVocabulary, littleVocabulary);
+
+        const big = await LoadedModel.load(bigPath, settings);
+        try {
+            return new ModelPair(big, await LoadedModel.load(littlePath, settings));
+        } catch (error) {
+            await big[Symbol.asyncDispose]();
+            throw error;
+        }
+    }
+
+    /** The smaller of the two KV cache sizes: what one generation may use. */
+    public get contextSize(): number {
+        return Math.min(this.big.contextSize, this.little.contextSize);
+    }
+
+    public async [Symbol.asyncDispose](): Promise<void> {
+        await this.little[Symbol.asyncDispose]();
+        await this.big[Symbol.asyncDispose]();
+    }
+}

@@ -1,0 +1,34 @@
+export type Token = number;
+
+/**
+ * What a decoding policy needs to know about one next-token distribution, read without
+ * materialising the vocabulary: the argmax, its probability, and −log p of one chosen token.
+ */
+export type NextTokenFacts = {
+    /** The most likely next token (greedy choice). */
+    readonly token: Token,
+    /** Probability of `token` under the model's softmax. */
+    readonly probability: number,
+    /** −log p of the token passed in `scoreTokens` for this position; `NaN` when none was asked. */
+    readonly scoredNll: number
+};
+
+/**
+ * One model's view of one generation: a KV cache holding `tokens`, which can be extended by a batch
+ * and cut back. This is the whole seam between decoding and the engine, so a scripted fake (or a
+ * remote model) can stand in for llama.cpp.
+ */
+export interface ModelSequence extends Disposable {
+    /** The tokens the KV cache holds, in order. */
+    readonly tokens: readonly Token[];
+
+    /**
+     * Appends `tokens` to the cache in one batch and returns the next-token facts after each of the
+     * last `outputCount` of them (oldest first).
+     * @param scoreTokens - optional, one per output: the token whose −log p to report there.
+     */
+    evaluate(tokens: readonly Token[], outputCount: number, scoreTokens?: readonly (Token | undefined)[]): Promise<NextTokenFacts[]>;
+
+    /** Cuts the cache back to its first `length` tokens. */
+    truncate(length: number): Promise<void>;
+}

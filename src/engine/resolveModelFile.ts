@@ -1,0 +1,59 @@
+import {open, stat} from "node:fs/promises";
+import path from "node:path";
+import {resolveModelFile as resolveRemoteModelFile} from "node-llama-cpp";
+import {BildUsageError} from "../errors.js";
+
+const GGUF_MAGIC = "GGUF";
+const REMOTE_URI_PATTERN = /^(hf:|huggingface:|https?:\/\/)/;
+
+/**
+ * Turns what the user named (a local path, or an `hf:owner/repo:quant` / URL model URI that
+ * node-llama-cpp resolves and downloads into its model cache) into the path of a readable GGUF file.
+ *
+ * Local files are checked up front so that a typo or a wrong file is one clear message, not a
+ * native loader failure.
+ */
+export async function resolveModelFile(nameOrUri: string, role: string): Promise<string> {
+    if (REMOTE_URI_PATTERN.test(nameOrUri)) {
+        try {
+            return await resolveRemoteModelFile(nameOrUri, {cli: false});
+        } catch (error) {
+            throw new BildUsageError(`cannot resolve the ${role} model URI "${nameOrUri}": ${errorMessage(error)}`);
+        }
+    }
+    const filePath = path.resolve(nameOrUri);
+    await assertGgufFile(filePath, role);
+    return filePath;
+}
+
+async function assertGgufFile(filePath: string, role: string): Promise<void> {
+    let handle;
+    try {
+        if ((await stat(filePath)).isDirectory())
+            throw Object.assign(new Error("is a directory"), {code: "EISDIR"});
+        handle = await open(filePath, "r");
+    } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOENT")
+            throw new BildUsageError(`${role} model file not found: ${filePath} (check the path)`);
+        if (code === "EISDIR")
+            throw new BildUsageError(`${role} model path is a directory, not a file: ${filePath} (name the .gguf file)`);
+        throw new BildUsageError(`cannot read the ${role} model file ${filePath}: ${code ?? errorMessage(error)} (check its permissions)`);
+    }
+    try {
+        const magic = Buffer.alloc(GGUF_MAGIC.length);
+        const {bytesRead} = await handle.read(magic, 0, magic.length, 0);
+        if (bytesRead < magic.length || magic.toString("latin1") !== GGUF_MAGIC)
+            throw new BildUsageError(`${role} model file is not a GGUF file: ${filePath} (convert it to GGUF, e.g. with llama.cpp's convert_hf_to_gguf.py)`);
+    } catch (error) {
+        if (error instanceof BildUsageError)
+            throw error;
+        throw new BildUsageError(`cannot read the ${role} model file ${filePath}: ${errorMessage(error)}`);
+    } finally {
+        await handle.close();
+    }
+}
+
+export function errorMessage(error: unknown): string {
+    return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,18 @@
+export {ModelPair, type ModelPairSources} from "./engine/ModelPair.js";
+export {LoadedModel} from "./engine/LoadedModel.js";
+export {Tokenizer, type TextCodec} from "./engine/Tokenizer.js";
+export type {ModelSequence, NextTokenFacts, Token} from "./engine/ModelSequence.js";
+export {
+    DEFAULT_THREADS, DEFAULT_CONTEXT_SIZE, DEFAULT_BATCH_SIZE, DEFAULT_SEQUENCES, type EngineSettings
+} from "./engine/EngineSettings.js";
+export {Decoder, type DecoderParts, type GenerationStream} from "./decoding/Decoder.js";
+export {
+    DEFAULT_MODE, DEFAULT_MAX_TOKENS, DEFAULT_DRAFT_TOKENS, type GenerateOptions
+} from "./decoding/GenerateOptions.js";
+export type {GenerationResult, GenerationStats, TokenOrigin, FinishReason} from "./decoding/GenerationResult.js";
+export type {FallbackPolicy} from "./decoding/policies/FallbackPolicy.js";
+export type {RollbackPolicy} from "./decoding/policies/RollbackPolicy.js";
+export {ConfidenceFallbackPolicy, DEFAULT_FALLBACK_THRESHOLD, DEFAULT_MAX_LITTLE_TOKENS} from "./decoding/policies/ConfidenceFallbackPolicy.js";
+export {NllRollbackPolicy, DEFAULT_ROLLBACK_THRESHOLD} from "./decoding/policies/NllRollbackPolicy.js";
+export {DECODING_MODES, type DecodingMode} from "./decoding/strategies/DecodingStrategy.js";
+export {BildUsageError} from "./errors.js";
