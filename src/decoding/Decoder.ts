@@ -48,7 +48,10 @@ export class Decoder implements Disposable {
         }
     }
 
-    public async generate(prompt: string, options: GenerateOptions = {}): Promise<GenerationResult> {
+    /**
+     * @param prompt - text, or token ids used as they are (BOS included where the model wants it).
+     */
+    public async generate(prompt: string | readonly Token[], options: GenerateOptions = {}): Promise<GenerationResult> {
         const resolved = resolveGenerateOptions(options);
         this.#acquire();
         try {
@@ -65,7 +68,7 @@ export class Decoder implements Disposable {
      * Like {@link generate}, but yields text as soon as no rollback or stop string can change it.
      * The chunks joined equal `result.text`.
      */
-    public stream(prompt: string, options: GenerateOptions = {}): GenerationStream {
+    public stream(prompt: string | readonly Token[], options: GenerateOptions = {}): GenerationStream {
         const resolved = resolveGenerateOptions(options);
         let settle!: {resolve(result: GenerationResult): void, reject(error: unknown): void};
         const result = new Promise<GenerationResult>((resolve, reject) => settle = {resolve, reject});
@@ -81,7 +84,7 @@ export class Decoder implements Disposable {
     }
 
     async *#streamChunks(
-        prompt: string, options: ResolvedGenerateOptions,
+        prompt: string | readonly Token[], options: ResolvedGenerateOptions,
         settle: {resolve(result: GenerationResult): void, reject(error: unknown): void}
     ): AsyncGenerator<string, void, void> {
         this.#acquire();
@@ -120,11 +123,13 @@ export class Decoder implements Disposable {
         this.#busy = true;
     }
 
-    async #start(prompt: string, options: ResolvedGenerateOptions) {
+    async #start(prompt: string | readonly Token[], options: ResolvedGenerateOptions) {
         options.signal?.throwIfAborted();
         const startTime = performance.now();
         const {codec, contextSize, big, little} = this.#parts;
-        const promptTokens = codec.encodePrompt(prompt);
+        const promptTokens = typeof prompt === "string" ? codec.encodePrompt(prompt) : prompt;
+        if (typeof prompt !== "string" && prompt.some((token) => !Number.isInteger(token) || token < 0 || token >= codec.vocabularySize))
+            throw new BildUsageError(`prompt token ids must be integers from 0 to ${codec.vocabularySize - 1}`);
         if (promptTokens.length === 0)
             throw new BildUsageError("the prompt is empty and the model adds no BOS token: give a prompt");
         if (promptTokens.length + options.maxTokens > contextSize)

@@ -3,6 +3,8 @@ import type {Token} from "./ModelSequence.js";
 
 /** Text ↔ token ids, as the decoding loop needs them (a fake can stand in for tests). */
 export interface TextCodec {
+    /** Token ids run from 0 to `vocabularySize - 1`. */
+    readonly vocabularySize: number;
     /** The prompt as the model expects it, BOS included where the model wants one. */
     encodePrompt(text: string): Token[];
     decode(tokens: readonly Token[]): string;
@@ -18,8 +20,11 @@ export class Tokenizer implements TextCodec {
     // Per-token text, memoised: the decoding loop asks for the piece of every token it appends.
     readonly #pieces = new Map<Token, string>();
 
+    public readonly vocabularySize: number;
+
     public constructor(model: LlamaModel) {
         this.#model = model;
+        this.vocabularySize = model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length ?? 0;
     }
 
     public encodePrompt(text: string): Token[] {

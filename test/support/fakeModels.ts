@@ -1,0 +1,103 @@
+import type {ModelSequence, NextTokenFacts, Token} from "../../src/engine/ModelSequence.js";
+import type {TextCodec} from "../../src/engine/Tokenizer.js";
+
+/** Tokens 0–6 are the letters a–g; 7 is EOS. */
+export const FAKE_EOS = 7;
+const LETTERS = "abcdefg";
+const VOCABULARY = 8;
+
+/** A deterministic "language model": logits are a hash of the last three tokens and a seed. */
+export function fakeLogits(context: readonly Token[], seed: number): number[] {
+    let hash = 2166136261 ^ seed;
+    for (const token of context.slice(-3)) {
+        hash ^= token + 1;
+        hash = Math.imul(hash, 16777619) >>> 0;
+    }
+    const logits: number[] = [];
+    for (let i = 0; i < VOCABULARY; i++) {
+        hash ^= i + 17;
+        hash = Math.imul(hash, 16777619) >>> 0;
+        logits.push((hash % 1000) / 250);
+    }
+    // EOS rarely wins unless asked for.
+    logits[FAKE_EOS]! -= 3;
+    return logits;
+}
+
+export function factsOf(logits: readonly number[], scoreToken?: Token): NextTokenFacts {
+    let best = 0;
+    for (let i = 1; i < logits.length; i++)
+        if (logits[i]! > logits[best]!)
+            best = i;
+    const total = logits.reduce((sum, logit) => sum + Math.exp(logit - logits[best]!), 0);
+    return {
+        token: best,
+        probability: 1 / total,
+        scoredNll: scoreToken == null ? Number.NaN : logits[best]! - logits[scoreToken]! + Math.log(total)
+    };
+}
+
+/** Little models disagree with big ones by adding another hash's noise to the same logits. */
+export function littleLogits(context: readonly Token[], bigSeed: number, littleSeed: number, noise: number): number[] {
+    const noiseLogits = fakeLogits(context, littleSeed);
+    return fakeLogits(context, bigSeed).map((logit, i) => logit + noise * noiseLogits[i]!);
+}
+
+/** A {@link ModelSequence} over a logit function, counting calls and checking cache discipline. */
+export class FakeSequence implements ModelSequence {
+    public readonly tokens: Token[] = [];
+    public calls = 0;
+    public disposed = false;
+    readonly #logits: (context: readonly Token[]) => number[];
+
+    public constructor(logits: (context: readonly Token[]) => number[]) {
+        this.#logits = logits;
+    }
+
+    public async evaluate(tokens: readonly Token[], outputCount: number, scoreTokens?: readonly (Token | undefined)[]): Promise<NextTokenFacts[]> {
+        if (tokens.length === 0 || outputCount > tokens.length)
+            throw new Error(`bad evaluate call: ${tokens.length} tokens, ${outputCount} outputs`);
+        this.calls++;
+        const firstOutput = this.tokens.length + tokens.length - outputCount;
+        this.tokens.push(...tokens);
+        const facts: NextTokenFacts[] = [];
+        for (let i = 0; i < outputCount; i++)
+            facts.push(factsOf(this.#logits(this.tokens.slice(0, firstOutput + i + 1)), scoreTokens?.[i]));
+        return facts;
+    }
+
+    public async truncate(length: number): Promise<void> {
+        this.tokens.length = Math.min(this.tokens.length, length);
+    }
+
+    public [Symbol.dispose](): void {
+        this.disposed = true;
+    }
+}
+
+export const fakeCodec: TextCodec = {
+    vocabularySize: VOCABULARY,
+    encodePrompt: (text) => [...text].map((char) => {
+        const token = LETTERS.indexOf(char);
+        if (token < 0)
+            throw new Error(`fake codec has no token for ${JSON.stringify(char)}`);
+        return token;
+    }),
+    decode: (tokens) => tokens.map((token) => LETTERS[token] ?? "").join(""),
+    piece: (token) => LETTERS[token] ?? "",
+    isEndOfGeneration: (token) => token === FAKE_EOS
+};
+
+/** Greedy decoding straight from a logit function: the reference the strategies must match. */
+export function greedyReference(prompt: readonly Token[], logits: (context: readonly Token[]) => number[], maxTokens: number): Token[] {
+    const context = [...prompt];
+    const out: Token[] = [];
+    while (out.length < maxTokens) {
+        const token = factsOf(logits(context)).token;
+        out.push(token);
+        context.push(token);
+        if (token === FAKE_EOS)
+            break;
+    }
+    return out;
+}
