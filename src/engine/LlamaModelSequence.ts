@@ -39,6 +39,8 @@ export class LlamaModelSequence implements ModelSequence {
 
     public async evaluate(tokens: readonly Token[], outputCount: number, scoreTokens?: readonly (Token | undefined)[]): Promise<NextTokenFacts[]> {
         const firstOutput = tokens.length - outputCount;
+        if (firstOutput < 0 || outputCount < 1)
+            throw new RangeError(`cannot read ${outputCount} outputs from a batch of ${tokens.length} tokens`);
         const items: ControlledEvaluateInputItem[] = tokens.map((token, index) => {
             if (index < firstOutput)
                 return token as LlamaToken;

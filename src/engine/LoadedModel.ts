@@ -1,5 +1,5 @@
 import type {LlamaContext, LlamaModel} from "node-llama-cpp";
-import {getEngineLlama} from "./getEngineLlama.js";
+import {getEngineLlama, takeNativeError} from "./getEngineLlama.js";
 import {LlamaModelSequence} from "./LlamaModelSequence.js";
 import {
     DEFAULT_BATCH_SIZE, DEFAULT_CONTEXT_SIZE, DEFAULT_SEQUENCES, DEFAULT_THREADS, type EngineSettings
@@ -23,10 +23,12 @@ export class LoadedModel implements AsyncDisposable {
     public static async load(filePath: string, settings: EngineSettings = {}): Promise<LoadedModel> {
         const llama = await getEngineLlama();
         let model: LlamaModel;
+        await takeNativeError();
         try {
             model = await llama.loadModel({modelPath: filePath});
         } catch (error) {
-            throw new BildUsageError(`llama.cpp cannot load ${filePath}: ${errorMessage(error)} (is it a complete GGUF model of a supported architecture?)`);
+            const reason = await takeNativeError() ?? errorMessage(error);
+            throw new BildUsageError(`llama.cpp cannot load ${filePath}: ${reason} (is it a complete GGUF model of a supported architecture?)`);
         }
         try {
             const context = await model.createContext({
@@ -40,7 +42,8 @@ export class LoadedModel implements AsyncDisposable {
             return new LoadedModel(filePath, model, context);
         } catch (error) {
             await model.dispose();
-            throw new BildUsageError(`cannot create a llama.cpp context for ${filePath}: ${errorMessage(error)} (lower the context size)`);
+            const reason = await takeNativeError() ?? errorMessage(error);
+            throw new BildUsageError(`cannot create a llama.cpp context for ${filePath}: ${reason} (lower the context size)`);
         }
     }
 

@@ -19,7 +19,7 @@ export async function readVocabularyFacts(filePath: string): Promise<VocabularyF
     }
     const tokenizer = info.metadata.tokenizer?.ggml;
     if (tokenizer?.tokens == null)
-        throw new BildUsageError(`${filePath} has no embedded tokenizer (tokenizer.ggml.tokens): re-export it with its vocabulary`);
+        throw new BildUsageError(`${filePath} has no tokenizer metadata (tokenizer.ggml.tokens): the file is truncated or not a language model; re-download or re-export it`);
     return {
         filePath,
         tokens: tokenizer.tokens,

@@ -1,6 +1,7 @@
 import {getLlama, LlamaLogLevel, type Llama} from "node-llama-cpp";
 
 let llamaPromise: Promise<Llama> | undefined;
+let firstNativeError: string | undefined;
 
 /**
  * The process-wide llama.cpp binding: CPU only, never built or downloaded at run time.
@@ -14,9 +15,26 @@ export function getEngineLlama(): Promise<Llama> {
         gpu: false,
         build: "never",
         maxThreads: 0,
-        // llama.cpp warns on every context longer than the model's training length; that is a
-        // choice the user made, not something to print on each load.
-        logLevel: LlamaLogLevel.error
+        // llama.cpp's own errors are kept and folded into our one-line messages (see
+        // takeNativeError) rather than printed raw; its warnings (e.g. a context longer than the
+        // training length, which the user chose) are dropped. BILD_DEBUG shows everything.
+        logLevel: process.env.BILD_DEBUG ? LlamaLogLevel.debug : LlamaLogLevel.error,
+        logger(level, message) {
+            if (process.env.BILD_DEBUG)
+                process.stderr.write(`[llama.cpp ${level}] ${message}\n`);
+            else if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal)
+                firstNativeError ??= message.trim();
+        }
     });
     return llamaPromise;
+}
+
+/** The first error llama.cpp logged since the previous call, if any. */
+export async function takeNativeError(): Promise<string | undefined> {
+    // Native log lines reach JavaScript through a thread-safe callback, a turn of the event loop
+    // after the call that logged them has already failed.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const message = firstNativeError;
+    firstNativeError = undefined;
+    return message;
 }

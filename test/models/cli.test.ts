@@ -1,0 +1,119 @@
+import {after, before, describe, it} from "node:test";
+import assert from "node:assert/strict";
+import {spawn} from "node:child_process";
+import {mkdtemp, rm, writeFile, copyFile, truncate} from "node:fs/promises";
+import {tmpdir} from "node:os";
+import path from "node:path";
+import {fileURLToPath} from "node:url";
+import {CODE_PAIR, sharedModel} from "../support/sharedFixtures.js";
+
+const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+
+type Run = {code: number | null, stdout: string, stderr: string};
+
+function runCli(args: string[], stdin?: string): Promise<Run> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [CLI, ...args], {stdio: ["pipe", "pipe", "pipe"]});
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk) => stdout += chunk);
+        child.stderr.on("data", (chunk) => stderr += chunk);
+        child.on("error", reject);
+        child.on("close", (code) => resolve({code, stdout, stderr}));
+        child.stdin.end(stdin ?? "");
+    });
+}
+
+function assertUsageError(run: Run, pattern: RegExp): void {
+    assert.equal(run.code, 2, `exit code 2 expected, got ${run.code}; stderr: ${run.stderr}`);
+    const lines = run.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, `one line expected: ${run.stderr}`);
+    assert.match(lines[0]!, pattern);
+    assert.doesNotMatch(run.stderr, /\n\s+at /, "no stack trace");
+}
+
+const PAIR_ARGS = ["generate", "--big", CODE_PAIR.big, "--little", CODE_PAIR.little];
+
+describe("bild generate (CLI, real models)", () => {
+    let folder: string;
+    before(async () => {
+        folder = await mkdtemp(path.join(tmpdir(), "bild-cli-"));
+    });
+    after(async () => {
+        await rm(folder, {recursive: true, force: true});
+    });
+
+    it("prints one JSON object with text, tokens, origins and stats", async () => {
+        const run = await runCli([...PAIR_ARGS, "--prompt", "function add(a, b) {", "--max-tokens", "24", "--json", "--rollback", "0"]);
+        assert.equal(run.code, 0, run.stderr);
+        const output = JSON.parse(run.stdout);
+        assert.equal(typeof output.text, "string");
+        assert.equal(output.tokens.length, 24);
+        assert.equal(output.origins.length, 24);
+        assert.ok(output.origins.every((origin: string) => ["little", "big", "correction"].includes(origin)));
+        assert.equal(output.stats.generatedTokens, 24);
+        assert.equal(output.stats.littleAccepted + output.stats.bigTokens, 24);
+
+        const big = JSON.parse((await runCli([...PAIR_ARGS, "--prompt", "function add(a, b) {", "--max-tokens", "24", "--json", "--mode", "big"])).stdout);
+        assert.deepEqual(output.tokens, big.tokens, "--rollback 0 reproduces --mode big");
+    });
+
+    it("reads the prompt from standard input and streams the same text as --json reports", async () => {
+        const prompt = "const values = [1, 2, 3];\nfor (const value of values) {";
+        const piped = await runCli([...PAIR_ARGS, "--max-tokens", "32"], prompt);
+        const json = JSON.parse((await runCli([...PAIR_ARGS, "--max-tokens", "32", "--json", "--prompt", prompt])).stdout);
+        assert.equal(piped.code, 0, piped.stderr);
+        assert.equal(piped.stdout, json.text + "\n");
+    });
+
+    it("uses the bundled pair without --big/--little, prints stats on request and no colour when not a terminal", async () => {
+        const run = await runCli(["generate", "--prompt", "import fs from", "--max-tokens", "8", "--stats", "--color"]);
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stderr, /tokens: 8 generated/);
+        assert.match(run.stderr, /big: \d+ calls/);
+        assert.doesNotMatch(run.stdout, /\u001b\[/);
+    });
+
+    it("rejects a missing file, a directory, a non-GGUF file and a truncated GGUF", async () => {
+        const notGguf = path.join(folder, "notes.gguf");
+        await writeFile(notGguf, "this is not a model\n");
+        const cut = path.join(folder, "cut.gguf");
+        await copyFile(CODE_PAIR.big, cut);
+        await truncate(cut, 64);
+        const headerOnly = path.join(folder, "header-only.gguf");
+        await copyFile(CODE_PAIR.big, headerOnly);
+        await truncate(headerOnly, 1_000_000);
+        assertUsageError(await runCli(["generate", "--prompt", "x", "--big", path.join(folder, "missing.gguf")]), /big model file not found: .*missing\.gguf/);
+        assertUsageError(await runCli(["generate", "--prompt", "x", "--little", folder]), /little model path is a directory/);
+        assertUsageError(await runCli(["generate", "--prompt", "x", "--big", notGguf]), /big model file is not a GGUF file: .*notes\.gguf/);
+        assertUsageError(await runCli(["generate", "--prompt", "x", "--big", cut]), /cut\.gguf has no tokenizer metadata .*truncated/);
+        assertUsageError(await runCli(["generate", "--prompt", "x", "--big", headerOnly]), /llama\.cpp cannot load .*header-only\.gguf/);
+    });
+
+    it("rejects a pair with different tokenizers", async () => {
+        assertUsageError(await runCli(["generate", "--prompt", "x", "--little", sharedModel("foreign-tokenizer.gguf")]),
+            /tokenizer mismatch: .*token \d+ is .* vs .*foreign-tokenizer\.gguf/);
+    });
+
+    it("rejects out-of-range thresholds and non-positive counts", async () => {
+        const cases: [string[], RegExp][] = [
+            [["--fallback", "-0.5"], /fallback threshold must be a probability ≥ 0/],
+            [["--fallback", "often"], /--fallback.*'often' is invalid/],
+            [["--rollback", "-1"], /rollback threshold must be ≥ 0/],
+            [["--max-little", "0"], /--max-little.*invalid/],
+            [["--max-tokens", "0"], /--max-tokens.*invalid. expected a positive integer/],
+            [["--max-tokens", "-3"], /--max-tokens.*invalid/],
+            [["--draft", "1.5"], /--draft.*invalid/],
+            [["--threads", "0"], /--threads.*invalid/],
+            [["--mode", "turbo"], /--mode.*Allowed choices are big, little, speculative, bild/]
+        ];
+        for (const [args, pattern] of cases)
+            assertUsageError(await runCli(["generate", "--prompt", "x", ...args]), pattern);
+    });
+
+    it("rejects a prompt longer than the context, and an empty standard input", async () => {
+        assertUsageError(await runCli(["generate", "--prompt", "let x = 1;\n".repeat(40), "--context-size", "64", "--max-tokens", "8"]),
+            /the prompt \(\d+ tokens\) plus max tokens \(8\) exceed the context size \(64\)/);
+        assertUsageError(await runCli(["generate"], ""), /standard input was empty/);
+    });
+});

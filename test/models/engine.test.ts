@@ -1,0 +1,128 @@
+import {after, before, describe, it} from "node:test";
+import assert from "node:assert/strict";
+import type {Token as LlamaToken} from "node-llama-cpp";
+import {ModelPair} from "../../src/engine/ModelPair.js";
+import {Decoder} from "../../src/decoding/Decoder.js";
+import type {LlamaModelSequence} from "../../src/engine/LlamaModelSequence.js";
+import type {NextTokenFacts} from "../../src/engine/ModelSequence.js";
+import {BildUsageError} from "../../src/errors.js";
+import {CODE_PAIR, readEvalPrompts, sharedModel} from "../support/sharedFixtures.js";
+
+// Batched and single-token evaluation differ by ≈1e-5 in probability (node-llama-cpp notes: up to
+// ≈6e-4 after a different batch shape); anything larger is a cache bug.
+const PROBABILITY_TOLERANCE = 2e-3;
+const NLL_TOLERANCE = 1e-2;
+
+function assertSameFacts(actual: NextTokenFacts, expected: NextTokenFacts, label: string): void {
+    assert.equal(actual.token, expected.token, `${label}: argmax`);
+    assert.ok(Math.abs(actual.probability - expected.probability) < PROBABILITY_TOLERANCE,
+        `${label}: probability ${actual.probability} vs ${expected.probability}`);
+    assert.ok(Math.abs(actual.scoredNll - expected.scoredNll) < NLL_TOLERANCE,
+        `${label}: −log p ${actual.scoredNll} vs ${expected.scoredNll}`);
+}
+
+describe("engine adapter on the code pair (real models)", () => {
+    let pair: ModelPair;
+    let fresh: LlamaModelSequence;
+    before(async () => {
+        pair = await ModelPair.load(CODE_PAIR, {sequences: 3});
+        fresh = pair.big.createSequence();
+    });
+    after(async () => {
+        fresh[Symbol.dispose]();
+        await pair[Symbol.asyncDispose]();
+    });
+
+    async function freshFacts(tokens: readonly number[], scoreToken: number): Promise<NextTokenFacts> {
+        await fresh.truncate(0);
+        const [facts] = await fresh.evaluate(tokens, 1, [scoreToken]);
+        return facts!;
+    }
+
+    it("reads argmax, its probability and −log p of a token as the full distribution gives them", async () => {
+        const prompt = pair.tokenizer.encodePrompt(readEvalPrompts("code-dev-prompts", 1)[0]!.prompt);
+        const scoreToken = 300;
+        const facts = await freshFacts(prompt, scoreToken);
+        const context = await pair.big.model.createContext({contextSize: 512, threads: 1});
+        try {
+            const results = await context.getSequence().controlledEvaluate(prompt.map((token, i) => i === prompt.length - 1
+                ? [token as LlamaToken, {generateNext: {probabilities: true}}]
+                : token as LlamaToken));
+            const probabilities = results.at(-1)!.next.probabilities!;
+            const [topToken, topProbability] = probabilities.entries().next().value!;
+            assert.equal(facts.token, topToken);
+            assert.ok(Math.abs(facts.probability - topProbability) < 1e-4);
+            assert.ok(Math.abs(facts.scoredNll + Math.log(probabilities.get(scoreToken as LlamaToken)!)) < 1e-3);
+        } finally {
+            await context.dispose();
+        }
+    });
+
+    it("after truncating and feeding other tokens, the next-token facts equal a fresh context's", async () => {
+        const sequence = pair.big.createSequence();
+        try {
+            const prompt = pair.tokenizer.encodePrompt("export function add(a, b) {\n  return");
+            const drafted = pair.tokenizer.encodePrompt(" a - b;\n}\n").slice(1);
+            const replacement = pair.tokenizer.encodePrompt(" a + b;").slice(1);
+            await sequence.evaluate([...prompt, ...drafted], drafted.length + 1);
+            await sequence.truncate(prompt.length);
+            assert.equal(sequence.tokens.length, prompt.length);
+            const [afterRollback] = await sequence.evaluate(replacement, 1, [drafted[0]!]);
+            assertSameFacts(afterRollback!, await freshFacts([...prompt, ...replacement], drafted[0]!), "rolled back");
+        } finally {
+            sequence[Symbol.dispose]();
+        }
+    });
+
+    it("after a BiLD generation with rollbacks, both models' caches give a fresh context's distribution", async () => {
+        const big = pair.big.createSequence();
+        const little = pair.little.createSequence();
+        const decoder = new Decoder({big, little, codec: pair.tokenizer, contextSize: pair.contextSize});
+        const freshLittle = pair.little.createSequence();
+        try {
+            let rollbacks = 0;
+            for (const {prompt} of readEvalPrompts("code-dev-prompts", 4)) {
+                const result = await decoder.generate(prompt, {mode: "bild", fallbackThreshold: 0.2, rollbackThreshold: 1, maxTokens: 48});
+                rollbacks += result.stats.rollbacks;
+                const tokens = [...pair.tokenizer.encodePrompt(prompt), ...result.tokens];
+                assert.deepEqual(big.tokens, tokens.slice(0, big.tokens.length));
+                assert.deepEqual(little.tokens, tokens.slice(0, little.tokens.length));
+                // A generation that ends without a rollback leaves every token in the big cache.
+                await big.truncate(Math.min(big.tokens.length, tokens.length - 1));
+                const [bigNext] = await big.evaluate(tokens.slice(big.tokens.length), 1, [tokens[1]!]);
+                assertSameFacts(bigNext!, await freshFacts(tokens, tokens[1]!), "big after generation");
+                await little.truncate(Math.min(little.tokens.length, tokens.length - 1));
+                const [littleNext] = await little.evaluate(tokens.slice(little.tokens.length), 1, [tokens[1]!]);
+                await freshLittle.truncate(0);
+                const [littleFresh] = await freshLittle.evaluate(tokens, 1, [tokens[1]!]);
+                assertSameFacts(littleNext!, littleFresh!, "little after generation");
+            }
+            assert.ok(rollbacks > 0, "the setting exercised rollback");
+        } finally {
+            decoder[Symbol.dispose]();
+            freshLittle[Symbol.dispose]();
+        }
+    });
+
+    it("refuses a pair whose tokenizers differ, naming both files and the first differing token", async () => {
+        await assert.rejects(ModelPair.load({big: CODE_PAIR.big, little: sharedModel("foreign-tokenizer.gguf")}), (error: unknown) =>
+            error instanceof BildUsageError &&
+            error.message.includes(CODE_PAIR.big) && error.message.includes("foreign-tokenizer.gguf") &&
+            /token \d+ is ".*" vs ".*"/.test(error.message));
+    });
+
+    it("BiLD stats add up on real models", async () => {
+        const decoder = Decoder.fromPair(pair);
+        try {
+            for (const {prompt} of readEvalPrompts("code-dev-prompts", 6)) {
+                const {stats, tokens, origins} = await decoder.generate(prompt, {mode: "bild", fallbackThreshold: 0.3, rollbackThreshold: 1.5, maxTokens: 64});
+                assert.equal(stats.littleAccepted + stats.bigTokens, tokens.length);
+                assert.equal(stats.littleProposed - stats.littleAccepted, stats.discarded);
+                assert.equal(origins.filter((origin) => origin === "correction").length, stats.rollbacks);
+                assert.ok(stats.bigCalls >= stats.fallbacks);
+            }
+        } finally {
+            decoder[Symbol.dispose]();
+        }
+    });
+});

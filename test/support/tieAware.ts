@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import type {LlamaModel, Token as LlamaToken} from "node-llama-cpp";
+import type {Decoder} from "../../src/decoding/Decoder.js";
+import type {DecodingMode} from "../../src/decoding/strategies/DecodingStrategy.js";
+import type {Token} from "../../src/engine/ModelSequence.js";
+
+/**
+ * llama.cpp's batched and one-token-at-a-time logits differ by ≈1e-4, so where a model's two best
+ * logits are closer than that, its argmax can legitimately differ between strategies. Only such
+ * positions are forgiven, and only when the chosen token is one of the two.
+ */
+export const TIE_LOGIT_GAP = 1e-3;
+
+export type Tie = {position: number, gap: number};
+
+/** The top two logits after `context`, from a fresh context evaluating it in one batch. */
+async function topTwoLogits(model: LlamaModel, context: readonly Token[]): Promise<[number, number][]> {
+    const llamaContext = await model.createContext({contextSize: context.length + 8, threads: 1});
+    try {
+        const sequence = llamaContext.getSequence();
+        const items = context.map((token, i) => i === context.length - 1
+            ? [token as LlamaToken, {generateNext: {logits: true}}] as [LlamaToken, {generateNext: {logits: true}}]
+            : token as LlamaToken);
+        const results = await sequence.controlledEvaluate(items);
+        const logits = results.at(-1)?.next.logits;
+        assert.ok(logits != null);
+        return [...logits.entries()].slice(0, 2) as [number, number][];
+    } finally {
+        await llamaContext.dispose();
+    }
+}
+
+/**
+ * Asserts `actual` is `reference` (greedy output of `referenceMode`), token for token, except at
+ * proven near-ties: there the comparison continues against the reference model's greedy
+ * continuation of `actual`'s choice. Returns the ties it forgave.
+ */
+export async function assertSameOutputTieAware(
+    decoder: Decoder, model: LlamaModel, referenceMode: DecodingMode, prompt: readonly Token[],
+    actual: readonly Token[], reference: readonly Token[], label: string
+): Promise<Tie[]> {
+    const ties: Tie[] = [];
+    let expected = reference;
+    for (;;) {
+        const position = actual.findIndex((token, i) => token !== expected[i]);
+        if (position < 0 && actual.length === expected.length)
+            return ties;
+        assert.ok(position >= 0, `${label}: lengths differ (${actual.length} vs ${expected.length}) with equal prefix`);
+        const context = [...prompt, ...actual.slice(0, position)];
+        const top = await topTwoLogits(model, context);
+        const gap = top[0]![1] - top[1]![1];
+        assert.ok(
+            gap < TIE_LOGIT_GAP && top.some(([token]) => token === actual[position]),
+            `${label}: differs at token ${position} (${actual[position]} vs ${expected[position]}) where the ` +
+            `${referenceMode} model's top two logits are ${JSON.stringify(top)}, gap ${gap}: not a numerical tie`
+        );
+        ties.push({position, gap});
+        const remaining = reference.length - position - 1;
+        const continuation = remaining === 0 || model.isEogToken(actual[position] as LlamaToken)
+            ? []
+            : (await decoder.generate([...context, actual[position]!], {mode: referenceMode, maxTokens: remaining})).tokens;
+        expected = [...actual.slice(0, position + 1), ...continuation];
+    }
+}

@@ -1,0 +1,77 @@
+import {describe, it} from "node:test";
+import assert from "node:assert/strict";
+import {ConfidenceFallbackPolicy} from "../../src/decoding/policies/ConfidenceFallbackPolicy.js";
+import {NllRollbackPolicy} from "../../src/decoding/policies/NllRollbackPolicy.js";
+import {resolveGenerateOptions} from "../../src/decoding/GenerateOptions.js";
+import {BildUsageError} from "../../src/errors.js";
+
+const facts = (token: number, probability: number, scoredNll = Number.NaN) => ({token, probability, scoredNll});
+
+describe("ConfidenceFallbackPolicy", () => {
+    it("falls back below the threshold, not at or above it", () => {
+        const policy = new ConfidenceFallbackPolicy(0.6, 10);
+        assert.equal(policy.onDraft(facts(1, 0.59)), true);
+        assert.equal(policy.onDraft(facts(1, 0.6)), false);
+        assert.equal(policy.onDraft(facts(1, 0.99)), false);
+    });
+
+    it("falls back before drafting once max little tokens are drafted in a row", () => {
+        const policy = new ConfidenceFallbackPolicy(0.6, 3);
+        assert.deepEqual([0, 1, 2, 3, 4].map((n) => policy.beforeDraft(n)), [false, false, false, true, true]);
+        assert.equal(new ConfidenceFallbackPolicy(0.6, Number.POSITIVE_INFINITY).beforeDraft(1e9), false);
+    });
+
+    it("defaults to the paper's α_FB = 0.6 and 10 tokens", () => {
+        const policy = new ConfidenceFallbackPolicy();
+        assert.equal(policy.threshold, 0.6);
+        assert.equal(policy.maxLittleTokens, 10);
+    });
+});
+
+describe("NllRollbackPolicy", () => {
+    it("rolls back only where −log p_big exceeds the threshold and big's argmax differs", () => {
+        const policy = new NllRollbackPolicy(2);
+        assert.equal(policy.shouldRollback(facts(5, 0.9, 2.5), 7), true);
+        assert.equal(policy.shouldRollback(facts(5, 0.9, 2.0), 7), false, "at the threshold: kept");
+        assert.equal(policy.shouldRollback(facts(7, 0.05, 3.0), 7), false, "big agrees: kept however unlikely");
+    });
+
+    it("with threshold 0 overrules every disagreement; with ∞ none", () => {
+        assert.equal(new NllRollbackPolicy(0).shouldRollback(facts(5, 0.5, 1e-6), 7), true);
+        assert.equal(new NllRollbackPolicy(Number.POSITIVE_INFINITY).shouldRollback(facts(5, 0.5, 50), 7), false);
+    });
+});
+
+describe("resolveGenerateOptions", () => {
+    const rejects = (options: Parameters<typeof resolveGenerateOptions>[0], pattern: RegExp) =>
+        assert.throws(() => resolveGenerateOptions(options), (error: unknown) => error instanceof BildUsageError && pattern.test(error.message));
+
+    it("rejects out-of-range settings with a message naming the setting", () => {
+        rejects({fallbackThreshold: -0.1}, /fallback threshold/);
+        rejects({fallbackThreshold: Number.NaN}, /fallback threshold/);
+        rejects({rollbackThreshold: -1}, /rollback threshold/);
+        rejects({maxTokens: 0}, /max tokens must be a positive integer/);
+        rejects({maxTokens: 2.5}, /max tokens/);
+        rejects({maxLittleTokens: 0}, /max little tokens/);
+        rejects({draftTokens: -3}, /draft tokens/);
+        rejects({mode: "fast" as never}, /unknown mode "fast"/);
+        rejects({stop: [""]}, /stop strings/);
+    });
+
+    it("maps speculative mode to exact-match verification of k drafted tokens", () => {
+        const resolved = resolveGenerateOptions({mode: "speculative", draftTokens: 6, fallbackThreshold: 0.9, rollbackThreshold: 4});
+        assert.ok(resolved.fallbackPolicy instanceof ConfidenceFallbackPolicy);
+        assert.equal(resolved.fallbackPolicy.threshold, 0);
+        assert.equal(resolved.fallbackPolicy.maxLittleTokens, 6);
+        assert.ok(resolved.rollbackPolicy instanceof NllRollbackPolicy);
+        assert.equal(resolved.rollbackPolicy.threshold, 0);
+    });
+
+    it("uses custom policies when given", () => {
+        const fallbackPolicy = {beforeDraft: () => true, onDraft: () => true};
+        const rollbackPolicy = {shouldRollback: () => false};
+        const resolved = resolveGenerateOptions({fallbackPolicy, rollbackPolicy});
+        assert.equal(resolved.fallbackPolicy, fallbackPolicy);
+        assert.equal(resolved.rollbackPolicy, rollbackPolicy);
+    });
+});
