@@ -1,36 +1,25 @@
-import type {LlamaContextSequence, ControlledEvaluateInputItem, ControlledEvaluateIndexOutput, Token as LlamaToken} from "node-llama-cpp";
+import type {LlamaContextSequence} from "node-llama-cpp";
 import type {ModelSequence, NextTokenFacts, Token} from "./ModelSequence.js";
+import {NativeBatchRunner, type NativeNextToken} from "./NativeBatchRunner.js";
 
-type GenerateNextOptions = Extract<ControlledEvaluateInputItem, unknown[]>[1];
-
-const NO_TOKENS: readonly LlamaToken[] = [];
-
-/*
- * Greedy argmax plus Σ exp(l − l_max) and the logits of only the selected (and scored) token: the
- * top probability is 1 / Σ and log p(x) = l_x − l_max − ln Σ. This avoids the vocabulary-wide sort
- * and Map that node-llama-cpp's `confidence` / `probabilities` cost (≈20× more at 150k tokens).
+/**
+ * {@link ModelSequence} over one sequence slot of a llama.cpp context.
+ *
+ * Each output position costs one greedy sample that returns Σexp(l − l_max) and the logits of only
+ * the selected and the scored token: the top probability is 1 / Σ and
+ * −log p(x) = l_max − l_x + ln Σ. No vocabulary-sized map or sort, so the cost does not grow with a
+ * 150k vocabulary the way node-llama-cpp's `probabilities` / `confidence` do.
  */
-function generateNextOptions(scoreToken: Token | undefined): GenerateNextOptions {
-    return {
-        generateNext: {
-            token: true,
-            logits: {filter: {tokens: scoreToken == null ? NO_TOKENS : [scoreToken as LlamaToken], includeSelected: true}},
-            totalLogitWeight: true,
-            options: {temperature: 0}
-        }
-    };
-}
-
-const UNSCORED_OPTIONS = generateNextOptions(undefined);
-
-/** {@link ModelSequence} over a node-llama-cpp context sequence. */
 export class LlamaModelSequence implements ModelSequence {
     readonly #sequence: LlamaContextSequence;
-    // A mirror of the cache: node-llama-cpp's `contextTokens` copies the whole array on every read.
+    readonly #sequenceId: number;
+    readonly #runner: NativeBatchRunner;
     readonly #tokens: Token[] = [];
 
-    public constructor(sequence: LlamaContextSequence) {
+    public constructor(sequence: LlamaContextSequence, runner: NativeBatchRunner) {
         this.#sequence = sequence;
+        this.#sequenceId = NativeBatchRunner.sequenceId(sequence);
+        this.#runner = runner;
     }
 
     public get tokens(): readonly Token[] {
@@ -38,28 +27,18 @@ export class LlamaModelSequence implements ModelSequence {
     }
 
     public async evaluate(tokens: readonly Token[], outputCount: number, scoreTokens?: readonly (Token | undefined)[]): Promise<NextTokenFacts[]> {
-        const firstOutput = tokens.length - outputCount;
-        if (firstOutput < 0 || outputCount < 1)
+        if (outputCount < 1 || outputCount > tokens.length)
             throw new RangeError(`cannot read ${outputCount} outputs from a batch of ${tokens.length} tokens`);
-        const items: ControlledEvaluateInputItem[] = tokens.map((token, index) => {
-            if (index < firstOutput)
-                return token as LlamaToken;
-            const scoreToken = scoreTokens?.[index - firstOutput];
-            return [token as LlamaToken, scoreToken == null ? UNSCORED_OPTIONS : generateNextOptions(scoreToken)];
-        });
-        const results = await this.#sequence.controlledEvaluate(items);
+        const results = await this.#runner.evaluate(this.#sequenceId, this.#tokens.length, tokens, outputCount, scoreTokens);
         this.#tokens.push(...tokens);
-        const facts: NextTokenFacts[] = new Array(outputCount);
-        for (let i = 0; i < outputCount; i++)
-            facts[i] = toFacts(results[firstOutput + i], scoreTokens?.[i]);
-        return facts;
+        return results.map((result, i) => toFacts(result, scoreTokens?.[i]));
     }
 
     public async truncate(length: number): Promise<void> {
         const end = this.#tokens.length;
         if (length >= end)
             return;
-        await this.#sequence.eraseContextTokenRanges([{start: length, end}]);
+        await this.#runner.truncate(this.#sequenceId, length, end);
         this.#tokens.length = length;
     }
 
@@ -68,18 +47,19 @@ export class LlamaModelSequence implements ModelSequence {
     }
 }
 
-function toFacts(result: ControlledEvaluateIndexOutput | undefined, scoreToken: Token | undefined): NextTokenFacts {
-    const next = result?.next;
-    const token: Token | null | undefined = next?.token;
-    const totalWeight = next?.totalLogitWeight;
-    const maxLogit = token == null ? undefined : next?.logits?.get(token as LlamaToken);
-    if (token == null || totalWeight == null || maxLogit == null)
-        throw new Error("llama.cpp returned no next-token distribution for a position that asked for one");
-    const logTotal = Math.log(totalWeight);
-    let scoredNll = Number.NaN;
-    if (scoreToken != null) {
-        const scoredLogit = next?.logits?.get(scoreToken as LlamaToken);
-        scoredNll = scoredLogit == null ? Number.POSITIVE_INFINITY : maxLogit - scoredLogit + logTotal;
+function toFacts({token, totalLogitWeight, logits}: NativeNextToken, scoreToken: Token | undefined): NextTokenFacts {
+    const logTotal = Math.log(totalLogitWeight);
+    let selectedLogit = Number.NaN;
+    let scoredLogit = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < logits.length; i += 2) {
+        if (logits[i] === token)
+            selectedLogit = logits[i + 1]!;
+        if (logits[i] === scoreToken)
+            scoredLogit = logits[i + 1]!;
     }
-    return {token, probability: 1 / totalWeight, scoredNll};
+    return {
+        token,
+        probability: 1 / totalLogitWeight,
+        scoredNll: scoreToken == null ? Number.NaN : selectedLogit - scoredLogit + logTotal
+    };
 }

@@ -1,6 +1,7 @@
 import type {LlamaContext, LlamaModel} from "node-llama-cpp";
 import {getEngineLlama, takeNativeError} from "./getEngineLlama.js";
 import {LlamaModelSequence} from "./LlamaModelSequence.js";
+import {NativeBatchRunner} from "./NativeBatchRunner.js";
 import {
     DEFAULT_BATCH_SIZE, DEFAULT_CONTEXT_SIZE, DEFAULT_SEQUENCES, DEFAULT_THREADS, type EngineSettings
 } from "./EngineSettings.js";
@@ -12,11 +13,13 @@ export class LoadedModel implements AsyncDisposable {
     public readonly filePath: string;
     public readonly model: LlamaModel;
     readonly #context: LlamaContext;
+    readonly #runner: NativeBatchRunner;
 
-    private constructor(filePath: string, model: LlamaModel, context: LlamaContext) {
+    private constructor(filePath: string, model: LlamaModel, context: LlamaContext, runner: NativeBatchRunner) {
         this.filePath = filePath;
         this.model = model;
         this.#context = context;
+        this.#runner = runner;
     }
 
     /** Loads a local GGUF file (resolve URIs first with `resolveModelFile`). */
@@ -30,21 +33,21 @@ export class LoadedModel implements AsyncDisposable {
             const reason = await takeNativeError() ?? errorMessage(error);
             throw new BildUsageError(`llama.cpp cannot load ${filePath}: ${reason} (is it a complete GGUF model of a supported architecture?)`);
         }
+        const threads = settings.threads ?? DEFAULT_THREADS;
+        let context: LlamaContext;
         try {
-            const context = await model.createContext({
+            context = await model.createContext({
                 contextSize: settings.contextSize ?? DEFAULT_CONTEXT_SIZE,
                 batchSize: settings.batchSize ?? DEFAULT_BATCH_SIZE,
-                threads: settings.threads ?? DEFAULT_THREADS,
-                sequences: settings.sequences ?? DEFAULT_SEQUENCES,
-                // Dispatch each batch as soon as it is queued: a decoding loop has nothing else to add.
-                batching: {dispatchSchedule: (dispatch) => dispatch()}
+                threads,
+                sequences: settings.sequences ?? DEFAULT_SEQUENCES
             });
-            return new LoadedModel(filePath, model, context);
         } catch (error) {
             await model.dispose();
             const reason = await takeNativeError() ?? errorMessage(error);
             throw new BildUsageError(`cannot create a llama.cpp context for ${filePath}: ${reason} (lower the context size)`);
         }
+        return new LoadedModel(filePath, model, context, NativeBatchRunner.attach(llama, model, context, threads));
     }
 
     /** KV cache size of each sequence, in tokens. */
@@ -59,10 +62,11 @@ export class LoadedModel implements AsyncDisposable {
 
     /** A fresh, empty sequence; dispose it to give its slot back. */
     public createSequence(): LlamaModelSequence {
-        return new LlamaModelSequence(this.#context.getSequence());
+        return new LlamaModelSequence(this.#context.getSequence(), this.#runner);
     }
 
     public async [Symbol.asyncDispose](): Promise<void> {
+        this.#runner.dispose();
         await this.#context.dispose();
         await this.model.dispose();
     }

@@ -1,0 +1,137 @@
+import type {Llama, LlamaContext, LlamaContextSequence, LlamaModel} from "node-llama-cpp";
+
+/*
+ * node-llama-cpp's public `controlledEvaluate` queues each call through its batch scheduler, takes
+ * two locks and creates and frees a native sampler per call: ≈0.45 ms per call on the 2-core
+ * reference machine, as much as the little model's own compute. The decoding loop makes one call
+ * per little token, so this class drives the same native context directly: one reusable greedy
+ * sampler, one batch per call. These are node-llama-cpp internals of the exact version pinned in
+ * package.json; `NativeBatchRunner.attach` checks they are there.
+ */
+
+type LogitIndexes = Uint32Array;
+
+type NativeContext = {
+    initBatch(size: number): void,
+    addToBatch(sequenceId: number, firstTokenSequenceIndex: number, tokens: Uint32Array, logitIndexes: Uint32Array): LogitIndexes,
+    decodeBatch(): Promise<void>,
+    sampleToken(
+        batchLogitIndex: number, sampler: NativeSampler, probabilities: boolean, confidence: boolean,
+        logits: [tokens: readonly number[], includeMax: boolean, includeMin: boolean, includeSelected: boolean, includeTop: number],
+        totalLogitWeight: boolean
+    ): Promise<[token: number, probabilities: unknown, confidence: unknown, logits: number[] | undefined, totalLogitWeight: number | undefined]>,
+    removeTokenCellsFromSequence(sequenceId: number, startPos: number, endPos: number): boolean,
+    setThreads(threads: number): void
+};
+
+type NativeSampler = {
+    applyConfig(config: {temperature: number}): void,
+    dispose(): void
+};
+
+type Internals = {
+    context: {_ctx?: NativeContext},
+    sequence: {_sequenceId?: number},
+    llama: {_bindings?: {AddonSampler?: new (model: unknown) => NativeSampler}},
+    model: {_model?: unknown}
+};
+
+/** What one position of a batch yields: the greedy token, Σexp(l − l_max), and filtered logits. */
+export type NativeNextToken = {
+    readonly token: number,
+    readonly totalLogitWeight: number,
+    /** Flat [token, logit, token, logit, …] of the selected and the requested tokens. */
+    readonly logits: readonly number[]
+};
+
+const NO_TOKENS: readonly number[] = [];
+
+/** Serialises native batches of all sequences of one context (they share one batch buffer). */
+export class NativeBatchRunner {
+    readonly #context: NativeContext;
+    readonly #sampler: NativeSampler;
+    readonly #batchSize: number;
+    readonly #threads: number;
+    #queue: Promise<unknown> = Promise.resolve();
+
+    private constructor(context: NativeContext, sampler: NativeSampler, batchSize: number, threads: number) {
+        this.#context = context;
+        this.#sampler = sampler;
+        this.#batchSize = batchSize;
+        this.#threads = threads;
+    }
+
+    public static attach(llama: Llama, model: LlamaModel, context: LlamaContext, threads: number): NativeBatchRunner {
+        const internals = {context, llama, model} as unknown as Omit<Internals, "sequence">;
+        const native = internals.context._ctx;
+        const Sampler = internals.llama._bindings?.AddonSampler;
+        if (native == null || Sampler == null || internals.model._model == null || typeof native.sampleToken !== "function")
+            throw new Error("this node-llama-cpp version lacks the internals bild relies on: install the version pinned in package.json");
+        const sampler = new Sampler(internals.model._model);
+        sampler.applyConfig({temperature: 0});
+        return new NativeBatchRunner(native, sampler, context.batchSize, threads);
+    }
+
+    public static sequenceId(sequence: LlamaContextSequence): number {
+        const id = (sequence as unknown as Internals["sequence"])._sequenceId;
+        if (id == null)
+            throw new Error("this node-llama-cpp version lacks the internals bild relies on: install the version pinned in package.json");
+        return id;
+    }
+
+    /**
+     * Appends `tokens` at `startPosition` of the sequence and returns the next-token facts after
+     * each of the last `outputCount` tokens; `scoreTokens[i]` adds that token's logit to output i.
+     */
+    public evaluate(
+        sequenceId: number, startPosition: number, tokens: readonly number[], outputCount: number,
+        scoreTokens: readonly (number | undefined)[] | undefined
+    ): Promise<NativeNextToken[]> {
+        return this.#exclusive(async () => {
+            const context = this.#context;
+            context.setThreads(this.#threads);
+            const firstOutput = tokens.length - outputCount;
+            const results: NativeNextToken[] = [];
+            for (let start = 0; start < tokens.length; start += this.#batchSize) {
+                const end = Math.min(tokens.length, start + this.#batchSize);
+                const outputsHere = Math.max(0, end - Math.max(start, firstOutput));
+                const logitIndexes = new Uint32Array(outputsHere);
+                for (let i = 0; i < outputsHere; i++)
+                    logitIndexes[i] = end - outputsHere - start + i;
+                context.initBatch(end - start);
+                const batchLogitIndexes = context.addToBatch(
+                    sequenceId, startPosition + start, Uint32Array.from(tokens.slice(start, end)), logitIndexes
+                );
+                await context.decodeBatch();
+                for (let i = 0; i < outputsHere; i++) {
+                    const scoreToken = scoreTokens?.[results.length];
+                    const [token, , , logits, totalLogitWeight] = await context.sampleToken(
+                        batchLogitIndexes[i]!, this.#sampler, false, false,
+                        [scoreToken == null ? NO_TOKENS : [scoreToken], false, false, true, 0], true
+                    );
+                    if (token < 0 || logits == null || totalLogitWeight == null)
+                        throw new Error("llama.cpp returned no next-token distribution for a position that asked for one");
+                    results.push({token, totalLogitWeight, logits});
+                }
+            }
+            return results;
+        });
+    }
+
+    public truncate(sequenceId: number, start: number, end: number): Promise<void> {
+        return this.#exclusive(async () => {
+            if (!this.#context.removeTokenCellsFromSequence(sequenceId, start, end))
+                throw new Error(`llama.cpp could not remove KV cache cells ${start}–${end} of sequence ${sequenceId}`);
+        });
+    }
+
+    public dispose(): void {
+        this.#sampler.dispose();
+    }
+
+    #exclusive<T>(task: () => Promise<T>): Promise<T> {
+        const run = this.#queue.then(task, task);
+        this.#queue = run.catch(() => undefined);
+        return run;
+    }
+}
