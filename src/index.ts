@@ -1,4 +1,4 @@
-export {ModelPair, type ModelPairSources} from "./engine/ModelPair.js";
+export {ModelPair, type ModelPairSources, type PairEngineSettings} from "./engine/ModelPair.js";
 export {LoadedModel} from "./engine/LoadedModel.js";
 export {Tokenizer, type TextCodec} from "./engine/Tokenizer.js";
 export type {ModelSequence, NextTokenFacts, Token} from "./engine/ModelSequence.js";

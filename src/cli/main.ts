@@ -2,6 +2,7 @@
 import {Command, CommanderError} from "commander";
 import {isUsageError} from "../errors.js";
 import {createGenerateCommand} from "./commands/generateCommand.js";
+import {createBenchCommand} from "./commands/benchCommand.js";
 
 const USAGE_EXIT_CODE = 2;
 
@@ -9,7 +10,8 @@ const program = new Command("bild")
     .description("Big Little Decoder: a little model writes, a big model checks (llama.cpp)")
     .exitOverride()
     .showSuggestionAfterError()
-    .addCommand(createGenerateCommand().exitOverride());
+    .addCommand(createGenerateCommand().exitOverride())
+    .addCommand(createBenchCommand().exitOverride());
 
 try {
     await program.parseAsync(process.argv);

@@ -29,7 +29,7 @@ export type GenerationStream = AsyncIterable<string> & {
  * Runs generations on one big-model sequence and one little-model sequence, one generation at a
  * time. Consecutive generations reuse the cached prompt prefix. Dispose it to free both sequences.
  */
-export class Decoder implements Disposable {
+export class Decoder implements AsyncDisposable {
     readonly #parts: DecoderParts;
     #busy = false;
 
@@ -43,7 +43,7 @@ export class Decoder implements Disposable {
         try {
             return new Decoder({big, little: pair.little.createSequence(), codec: pair.tokenizer, contextSize: pair.contextSize});
         } catch (error) {
-            big[Symbol.dispose]();
+            void big[Symbol.asyncDispose]();
             throw error;
         }
     }
@@ -78,9 +78,17 @@ export class Decoder implements Disposable {
         return {result, [Symbol.asyncIterator]: () => chunks};
     }
 
-    public [Symbol.dispose](): void {
-        this.#parts.big[Symbol.dispose]();
-        this.#parts.little[Symbol.dispose]();
+    /** Empties both KV caches, so that the next generation pays for its whole prompt. */
+    public async clearCache(): Promise<void> {
+        if (this.#busy)
+            throw new Error("cannot clear the cache of a Decoder while it generates");
+        await this.#parts.big.truncate(0);
+        await this.#parts.little.truncate(0);
+    }
+
+    public async [Symbol.asyncDispose](): Promise<void> {
+        await this.#parts.big[Symbol.asyncDispose]();
+        await this.#parts.little[Symbol.asyncDispose]();
     }
 
     async *#streamChunks(

@@ -42,8 +42,9 @@ export class LlamaModelSequence implements ModelSequence {
         this.#tokens.length = length;
     }
 
-    public [Symbol.dispose](): void {
-        this.#sequence.dispose();
+    /** Frees the sequence slot (and its KV cache cells) for the next `createSequence`. */
+    public async [Symbol.asyncDispose](): Promise<void> {
+        await this.#sequence.dispose();
     }
 }
 

@@ -1,4 +1,4 @@
-import type {LlamaContext, LlamaModel} from "node-llama-cpp";
+import type {LlamaContext, LlamaContextSequence, LlamaModel, TokenPredictor} from "node-llama-cpp";
 import {getEngineLlama, takeNativeError} from "./getEngineLlama.js";
 import {LlamaModelSequence} from "./LlamaModelSequence.js";
 import {NativeBatchRunner} from "./NativeBatchRunner.js";
@@ -63,6 +63,11 @@ export class LoadedModel implements AsyncDisposable {
     /** A fresh, empty sequence; dispose it to give its slot back. */
     public createSequence(): LlamaModelSequence {
         return new LlamaModelSequence(this.#context.getSequence(), this.#runner);
+    }
+
+    /** A node-llama-cpp sequence of this context, for code that drives node-llama-cpp's own API. */
+    public createNodeLlamaCppSequence(tokenPredictor?: TokenPredictor): LlamaContextSequence {
+        return this.#context.getSequence({tokenPredictor});
     }
 
     public async [Symbol.asyncDispose](): Promise<void> {

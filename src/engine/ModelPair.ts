@@ -10,6 +10,14 @@ export type ModelPairSources = {
     readonly little: string
 };
 
+/** Settings of each model of a pair: `shared` for both, then per-model overrides. */
+export type PairEngineSettings = EngineSettings & {
+    /** Overrides for the big model (e.g. more threads: batched verification of a large model gains from them). */
+    readonly big?: EngineSettings,
+    /** Overrides for the little model. */
+    readonly little?: EngineSettings
+};
+
 /**
  * A big and a little model that share one tokenizer, loaded with the same engine settings.
  * Dispose it (`await using pair = await ModelPair.load(...)`) to free both models' native memory.
@@ -29,7 +37,7 @@ export class ModelPair implements AsyncDisposable {
      * Resolves and checks both files, verifies that their vocabularies match (before any weights
      * are loaded), then loads them.
      */
-    public static async load(sources: ModelPairSources, settings: EngineSettings = {}): Promise<ModelPair> {
+    public static async load(sources: ModelPairSources, settings: PairEngineSettings = {}): Promise<ModelPair> {
         const [bigPath, littlePath] = await Promise.all([
             resolveModelFile(sources.big, "big"),
             resolveModelFile(sources.little, "little")
@@ -40,9 +48,10 @@ export class ModelPair implements AsyncDisposable {
         ]);
         checkSharedTokenizer(bigVocabulary, littleVocabulary);
 
-        const big = await LoadedModel.load(bigPath, settings);
+        const {big: bigSettings, little: littleSettings, ...shared} = settings;
+        const big = await LoadedModel.load(bigPath, {...shared, ...bigSettings});
         try {
-            return new ModelPair(big, await LoadedModel.load(littlePath, settings));
+            return new ModelPair(big, await LoadedModel.load(littlePath, {...shared, ...littleSettings}));
         } catch (error) {
             await big[Symbol.asyncDispose]();
             throw error;

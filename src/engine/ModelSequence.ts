@@ -18,7 +18,7 @@ export type NextTokenFacts = {
  * and cut back. This is the whole seam between decoding and the engine, so a scripted fake (or a
  * remote model) can stand in for llama.cpp.
  */
-export interface ModelSequence extends Disposable {
+export interface ModelSequence extends AsyncDisposable {
     /** The tokens the KV cache holds, in order. */
     readonly tokens: readonly Token[];
 

@@ -29,7 +29,7 @@ describe("engine adapter on the code pair (real models)", () => {
         fresh = pair.big.createSequence();
     });
     after(async () => {
-        fresh[Symbol.dispose]();
+        await fresh[Symbol.asyncDispose]();
         await pair[Symbol.asyncDispose]();
     });
 
@@ -70,7 +70,7 @@ describe("engine adapter on the code pair (real models)", () => {
             const [afterRollback] = await sequence.evaluate(replacement, 1, [drafted[0]!]);
             assertSameFacts(afterRollback!, await freshFacts([...prompt, ...replacement], drafted[0]!), "rolled back");
         } finally {
-            sequence[Symbol.dispose]();
+            await sequence[Symbol.asyncDispose]();
         }
     });
 
@@ -99,8 +99,8 @@ describe("engine adapter on the code pair (real models)", () => {
             }
             assert.ok(rollbacks > 0, "the setting exercised rollback");
         } finally {
-            decoder[Symbol.dispose]();
-            freshLittle[Symbol.dispose]();
+            await decoder[Symbol.asyncDispose]();
+            await freshLittle[Symbol.asyncDispose]();
         }
     });
 
@@ -122,7 +122,7 @@ describe("engine adapter on the code pair (real models)", () => {
                 assert.ok(stats.bigCalls >= stats.fallbacks);
             }
         } finally {
-            decoder[Symbol.dispose]();
+            await decoder[Symbol.asyncDispose]();
         }
     });
 });

@@ -54,7 +54,7 @@ for (const [name, files, promptFile, count] of [
             fixture = await loadFixture(files, promptFile, count);
         });
         after(async () => {
-            fixture.decoder[Symbol.dispose]();
+            await fixture.decoder[Symbol.asyncDispose]();
             await fixture.pair[Symbol.asyncDispose]();
         });
 

@@ -70,7 +70,7 @@ export class FakeSequence implements ModelSequence {
         this.tokens.length = Math.min(this.tokens.length, length);
     }
 
-    public [Symbol.dispose](): void {
+    public async [Symbol.asyncDispose](): Promise<void> {
         this.disposed = true;
     }
 }

@@ -202,9 +202,9 @@ describe("generation API on scripted models", () => {
         assert.equal((await decoder.generate("abcde", {maxTokens: 5})).tokens.length, 5);
     });
 
-    it("frees both sequences on dispose", () => {
+    it("frees both sequences on dispose", async () => {
         const {decoder, big, little} = makeDecoder();
-        decoder[Symbol.dispose]();
+        await decoder[Symbol.asyncDispose]();
         assert.ok(big.disposed && little.disposed);
     });
 });

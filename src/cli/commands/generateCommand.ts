@@ -64,7 +64,7 @@ async function runGenerate(options: GenerateCliOptions): Promise<void> {
             process.stderr.write(formatStats(result.stats) + "\n");
     } finally {
         process.off("SIGINT", onInterrupt);
-        decoder[Symbol.dispose]();
+        await decoder[Symbol.asyncDispose]();
         await pair[Symbol.asyncDispose]();
     }
 }

@@ -1,0 +1,88 @@
+import {Command, Option} from "commander";
+import {mkdir, writeFile, readFile} from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import {benchRowSpecs, DEFAULT_DRAFT_LENGTHS, parseModes, ALL_BENCH_MODES} from "../../eval/benchRows.js";
+import {markdownTable} from "../../eval/benchReport.js";
+import {frontierSvg, svgToPng} from "../../eval/frontierPlot.js";
+import {BENCH_SEQUENCES, ORACLE_ROW, runBench} from "../../eval/runBench.js";
+import {BildUsageError} from "../../errors.js";
+import {addBenchOptions, benchGrid, loadBenchPrompts, type BenchCliOptions} from "../benchOptions.js";
+import {startProgress} from "../benchProgress.js";
+import {addModelOptions, loadPairFromOptions, type ModelCliOptions} from "../modelOptions.js";
+import {parsePositiveInteger} from "../parseNumbers.js";
+
+type BenchCommandOptions = ModelCliOptions & BenchCliOptions & {
+    modes: string[],
+    draftLengths: string,
+    out: string
+};
+
+export function createBenchCommand(): Command {
+    const command = new Command("bench")
+        .description("measure speed and quality of big, little, speculative, BiLD, node-llama-cpp's speculative decoding and the oracle bound, side by side");
+    addModelOptions(command);
+    addBenchOptions(command);
+    return command
+        .addOption(new Option("--modes <mode...>", `rows to run (big always runs): ${ALL_BENCH_MODES.join(", ")}`).default([...ALL_BENCH_MODES]))
+        .addOption(new Option("--draft-lengths <k,...>", "speculative draft lengths").default(DEFAULT_DRAFT_LENGTHS.join(",")))
+        .addOption(new Option("--out <dir>", "folder for results.json, table.md, frontier.svg and frontier.png").default("bench-out"))
+        .action(runBenchCommand);
+}
+
+async function runBenchCommand(options: BenchCommandOptions): Promise<void> {
+    const modes = parseModes(options.modes);
+    const draftLengths = options.draftLengths.split(",").map((text) => {
+        try {
+            return parsePositiveInteger(text);
+        } catch {
+            throw new BildUsageError(`bad --draft-lengths value "${text}": use positive integers, e.g. 2,4,8`);
+        }
+    });
+    const rows = benchRowSpecs(modes, benchGrid(options), draftLengths);
+    const prompts = await loadBenchPrompts(options);
+    const pair = await loadPairFromOptions(options, BENCH_SEQUENCES);
+    try {
+        const progress = startProgress(rows.length * prompts.length, "bench");
+        const output = await runBench({pair, prompts, rows, maxTokens: options.maxTokens, onProgress: progress.tick})
+            .finally(() => progress.stop());
+        const reported = modes.includes("oracle") ? output.rows : output.rows.filter((row) => row.name !== ORACLE_ROW);
+        const table = markdownTable(reported);
+        process.stdout.write(table + "\n");
+
+        await mkdir(options.out, {recursive: true});
+        const title = `${path.basename(options.big)} / ${path.basename(options.little)}, ${prompts.length} prompts × ${options.maxTokens} tokens`;
+        const svg = await frontierSvg(reported, title);
+        await writeFile(path.join(options.out, "frontier.svg"), svg);
+        await writeFile(path.join(options.out, "frontier.png"), svgToPng(svg));
+        await writeFile(path.join(options.out, "table.md"), table + "\n");
+        await writeFile(path.join(options.out, "results.json"), JSON.stringify({
+            command: process.argv.slice(1).join(" "),
+            date: new Date().toISOString(),
+            machine: {cpu: os.cpus()[0]?.model, cpus: os.cpus().length, memoryGiB: os.totalmem() / 2 ** 30, platform: `${os.platform()} ${os.release()}`},
+            versions: {node: process.version, ...(await packageVersions())},
+            models: {big: options.big, little: options.little},
+            settings: {
+                threads: options.threads, bigThreads: options.bigThreads ?? options.threads, littleThreads: options.littleThreads ?? options.threads,
+                contextSize: options.contextSize, batchSize: options.batchSize, maxTokens: options.maxTokens, prompts: prompts.length,
+                promptFile: options.prompts
+            },
+            costCurves: output.costCurves,
+            rows: reported,
+            records: output.records
+        }, (_, value) => value === Number.POSITIVE_INFINITY ? "inf" : value, 2) + "\n");
+        process.stderr.write(`wrote ${path.join(options.out, "results.json")}, table.md, frontier.svg, frontier.png\n`);
+    } finally {
+        await pair[Symbol.asyncDispose]();
+    }
+}
+
+async function packageVersions(): Promise<Record<string, string>> {
+    const read = async (url: URL) => (JSON.parse(await readFile(url, "utf8")) as {version: string}).version;
+    // node-llama-cpp's exports hide its package.json; its entry point lies in dist/ below it.
+    const nodeLlamaCppEntry = new URL(import.meta.resolve("node-llama-cpp"));
+    return {
+        bild: await read(new URL("../../../../package.json", import.meta.url)),
+        nodeLlamaCpp: await read(new URL("../package.json", nodeLlamaCppEntry))
+    };
+}

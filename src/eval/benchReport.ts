@@ -1,0 +1,37 @@
+import type {BenchRow} from "./benchTypes.js";
+
+const fixed = (value: number | undefined, digits: number) => value == null || Number.isNaN(value) ? "" : value.toFixed(digits);
+const signed = (value: number) => `${value >= 0 ? "+" : ""}${value.toFixed(2)}`;
+
+/** The rows as a Markdown table, in the order given. */
+export function markdownTable(rows: readonly BenchRow[]): string {
+    const header = [
+        "row", "tok/s", "speed-up", "median ms", "total s", "ROUGE-L", "Δ ROUGE-L", "BLEU", "ROUGE-L vs big",
+        "identical %", "prefix %", "−log p_big", "fallbacks", "rollbacks", "tok/big call", "discarded", "own %"
+    ];
+    const lines = [
+        `| ${header.join(" | ")} |`,
+        `| ${header.map((_, i) => i === 0 ? "---" : "---:").join(" | ")} |`
+    ];
+    for (const row of rows)
+        lines.push(`| ${[
+            row.bound ? `*${row.name}*` : row.name,
+            fixed(row.tokensPerSecond, 1),
+            `${row.speedup.toFixed(2)}×`,
+            fixed(row.medianMs, 1),
+            fixed(row.totalMs / 1000, 2),
+            fixed(row.rougeL, 2),
+            signed(row.rougeLDelta),
+            fixed(row.bleu, 2),
+            fixed(row.rougeLVsBig, 1),
+            fixed(row.exactMatchPct, 0),
+            fixed(row.prefixAgreementPct, 1),
+            fixed(row.meanNllBig, 3),
+            row.fallbacks?.toString() ?? "",
+            row.rollbacks?.toString() ?? "",
+            fixed(row.tokensPerBigCall, 2),
+            row.discarded?.toString() ?? "",
+            fixed(row.ownTimePct, 1)
+        ].join(" | ")} |`);
+    return lines.join("\n");
+}

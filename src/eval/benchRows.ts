@@ -1,0 +1,79 @@
+import {BildUsageError} from "../errors.js";
+import {PEER_DEFAULT_SETTINGS, type PeerSettings} from "../engine/PeerSpeculativeDecoder.js";
+import type {BenchMode, BenchRowSpec} from "./benchTypes.js";
+
+/** A BiLD grid: every combination of these values is one row. */
+export type BildGrid = {
+    readonly fallback: readonly number[],
+    readonly rollback: readonly number[],
+    readonly maxLittle: readonly number[]
+};
+
+export const DEFAULT_BILD_GRID: BildGrid = {fallback: [0.1, 0.2, 0.4, 0.6], rollback: [0, 1, 2, 3, 5], maxLittle: [10]};
+export const DEFAULT_DRAFT_LENGTHS: readonly number[] = [2, 4, 8];
+/** node-llama-cpp's default and a few settings around it; the bench reports the best. */
+export const PEER_GRID: readonly PeerSettings[] = [
+    PEER_DEFAULT_SETTINGS,
+    {minTokens: 2, maxTokens: 16, minConfidence: 0.6},
+    {minTokens: 0, maxTokens: 8, minConfidence: 0.4},
+    {minTokens: 2, maxTokens: 8, minConfidence: 0.3},
+    {minTokens: 4, maxTokens: 8, minConfidence: 0.2}
+];
+export const ALL_BENCH_MODES: readonly BenchMode[] = ["big", "little", "speculative", "bild", "peer", "oracle"];
+
+const GRID_KEYS: Record<string, keyof BildGrid> = {"fallback": "fallback", "rollback": "rollback", "max-little": "maxLittle", "maxLittle": "maxLittle"};
+
+/** Parses `fallback=0.1,0.2 rollback=0,1` (each key optional; missing keys keep the default). */
+export function parseBildGrid(specs: readonly string[]): BildGrid {
+    const grid: Record<keyof BildGrid, readonly number[]> = {...DEFAULT_BILD_GRID};
+    for (const spec of specs) {
+        const match = /^([a-zA-Z-]+)=(.+)$/.exec(spec.trim());
+        const key = match == null ? undefined : GRID_KEYS[match[1]!];
+        if (match == null || key == null)
+            throw new BildUsageError(`bad grid "${spec}": write KEY=V1,V2,… with KEY one of fallback, rollback, max-little`);
+        grid[key] = match[2]!.split(",").map((text) => {
+            const value = /^(inf|infinity)$/i.test(text.trim()) ? Number.POSITIVE_INFINITY : Number(text);
+            if (text.trim() === "" || Number.isNaN(value) || value < 0)
+                throw new BildUsageError(`bad grid value "${text}" for ${match[1]}: use non-negative numbers (or inf)`);
+            return value;
+        });
+    }
+    return grid;
+}
+
+export function parseModes(modes: readonly string[]): BenchMode[] {
+    for (const mode of modes)
+        if (!ALL_BENCH_MODES.includes(mode as BenchMode))
+            throw new BildUsageError(`unknown bench mode "${mode}": use some of ${ALL_BENCH_MODES.join(", ")}`);
+    return ALL_BENCH_MODES.filter((mode) => mode === "big" || modes.includes(mode));
+}
+
+const formatNumber = (value: number) => value === Number.POSITIVE_INFINITY ? "inf" : String(value);
+
+/** The rows of a bench run for `modes` (the big row always comes first). */
+export function benchRowSpecs(modes: readonly BenchMode[], grid: BildGrid, draftLengths: readonly number[]): BenchRowSpec[] {
+    const rows: BenchRowSpec[] = [{name: "big", mode: "big", settings: {}, options: {mode: "big"}}];
+    if (modes.includes("little"))
+        rows.push({name: "little", mode: "little", settings: {}, options: {mode: "little"}});
+    if (modes.includes("speculative"))
+        for (const draftTokens of draftLengths)
+            rows.push({name: `speculative k=${draftTokens}`, mode: "speculative", settings: {draft: draftTokens}, options: {mode: "speculative", draftTokens}});
+    if (modes.includes("bild"))
+        for (const fallback of grid.fallback)
+            for (const rollback of grid.rollback)
+                for (const maxLittle of grid.maxLittle)
+                    rows.push({
+                        name: `bild fb=${formatNumber(fallback)} rb=${formatNumber(rollback)}` + (grid.maxLittle.length > 1 ? ` n=${formatNumber(maxLittle)}` : ""),
+                        mode: "bild",
+                        settings: {fallback, rollback, maxLittle},
+                        options: {mode: "bild", fallbackThreshold: fallback, rollbackThreshold: rollback, maxLittleTokens: maxLittle}
+                    });
+    if (modes.includes("peer"))
+        for (const settings of PEER_GRID)
+            rows.push({
+                name: `peer min=${settings.minTokens} max=${settings.maxTokens} conf=${settings.minConfidence}` + (settings === PEER_DEFAULT_SETTINGS ? " (default)" : ""),
+                mode: "peer",
+                settings
+            });
+    return rows;
+}

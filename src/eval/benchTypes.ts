@@ -1,0 +1,60 @@
+import type {GenerateOptions} from "../decoding/GenerateOptions.js";
+import type {GenerationStats} from "../decoding/GenerationResult.js";
+import type {PeerSettings} from "../engine/PeerSpeculativeDecoder.js";
+import type {Token} from "../engine/ModelSequence.js";
+
+export type BenchMode = "big" | "little" | "speculative" | "bild" | "peer" | "oracle";
+
+/** A row to run: one of our strategies with its options, or the peer with its settings. */
+export type BenchRowSpec =
+    | {readonly name: string, readonly mode: "big" | "little" | "speculative" | "bild", readonly settings: Readonly<Record<string, number>>, readonly options: GenerateOptions}
+    | {readonly name: string, readonly mode: "peer", readonly settings: PeerSettings};
+
+/** One row on one prompt. */
+export type BenchRecord = {
+    row: string,
+    promptId: string,
+    ms: number,
+    tokens: Token[],
+    text: string,
+    stats?: GenerationStats,
+    rougeL: number,
+    bleu: number,
+    rougeLVsBig: number,
+    identicalToBig: boolean,
+    /** Tokens before the first difference from the big model's output. */
+    prefixAgreement: number,
+    /** Mean −log p_big of the generated tokens. */
+    meanNllBig: number
+};
+
+/** One row over all prompts. Quality figures are means over prompts, 0–100. */
+export type BenchRow = {
+    name: string,
+    mode: BenchMode,
+    settings: Readonly<Record<string, number>>,
+    /** `true` for the oracle: computed from measured call costs, not run. */
+    bound: boolean,
+    prompts: number,
+    tokens: number,
+    totalMs: number,
+    medianMs: number,
+    tokensPerSecond: number,
+    /** Tokens/s over the big row's tokens/s, both measured in this run. */
+    speedup: number,
+    rougeL: number,
+    /** ROUGE-L points vs the big row. */
+    rougeLDelta: number,
+    bleu: number,
+    rougeLVsBig: number,
+    exactMatchPct: number,
+    /** Share of the big row's tokens matched before the first difference, %. */
+    prefixAgreementPct: number,
+    meanNllBig: number,
+    fallbacks?: number,
+    rollbacks?: number,
+    tokensPerBigCall?: number,
+    discarded?: number,
+    /** Share of wall time outside llama.cpp calls, %. */
+    ownTimePct?: number
+};

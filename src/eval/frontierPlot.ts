@@ -1,0 +1,57 @@
+import {Resvg} from "@resvg/resvg-js";
+import * as vega from "vega";
+import {compile, type TopLevelSpec} from "vega-lite";
+import type {BenchRow} from "./benchTypes.js";
+import {paretoFrontier} from "./paretoFrontier.js";
+
+/** Speed-up (x) against ROUGE-L delta vs big (y) for every row, with the Pareto frontier drawn. */
+export async function frontierSvg(rows: readonly BenchRow[], title: string): Promise<string> {
+    const frontier = new Set(paretoFrontier(rows.map((row) => ({x: row.speedup, y: row.rougeLDelta}))));
+    const points = rows.map((row, i) => ({
+        name: row.name, mode: row.mode, speedup: row.speedup, rougeLDelta: row.rougeLDelta, frontier: frontier.has(i)
+    }));
+    const spec: TopLevelSpec = {
+        $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+        title,
+        width: 640,
+        height: 400,
+        background: "white",
+        data: {values: points},
+        layer: [
+            {
+                transform: [{filter: "datum.frontier"}],
+                mark: {type: "line", color: "#888", strokeDash: [4, 3]},
+                encoding: {x: {field: "speedup", type: "quantitative"}, y: {field: "rougeLDelta", type: "quantitative"}}
+            },
+            {
+                mark: {type: "point", filled: true, size: 70},
+                encoding: {
+                    x: {field: "speedup", type: "quantitative", title: "speed-up vs big (×)", scale: {zero: false}},
+                    y: {field: "rougeLDelta", type: "quantitative", title: "ROUGE-L vs reference, points relative to big", scale: {zero: false}},
+                    color: {field: "mode", type: "nominal", title: "mode"},
+                    shape: {field: "frontier", type: "nominal", title: "on frontier"}
+                }
+            },
+            {
+                // Only frontier points are named: the others crowd the lossless line.
+                transform: [{filter: "datum.frontier"}],
+                mark: {type: "text", align: "left", dx: 6, dy: -6, fontSize: 9},
+                encoding: {
+                    x: {field: "speedup", type: "quantitative"},
+                    y: {field: "rougeLDelta", type: "quantitative"},
+                    text: {field: "name", type: "nominal"}
+                }
+            }
+        ]
+    };
+    const view = new vega.View(vega.parse(compile(spec).spec), {renderer: "none"});
+    try {
+        return await view.toSVG();
+    } finally {
+        view.finalize();
+    }
+}
+
+export function svgToPng(svg: string): Buffer {
+    return new Resvg(svg, {background: "white", fitTo: {mode: "width", value: 1400}}).render().asPng();
+}

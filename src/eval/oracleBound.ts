@@ -1,0 +1,59 @@
+/** Measured cost of one model call by the number of tokens it feeds (sorted by `tokens`). */
+export type CallCostCurve = readonly {readonly tokens: number, readonly ms: number}[];
+
+/** Cost of a call feeding `tokens`, by linear interpolation (and extrapolation) of the curve. */
+export function callCost(curve: CallCostCurve, tokens: number): number {
+    if (curve.length === 0)
+        throw new Error("empty cost curve");
+    if (curve.length === 1)
+        return curve[0]!.ms * tokens / curve[0]!.tokens;
+    let upper = curve.findIndex((point) => point.tokens >= tokens);
+    if (upper <= 0)
+        upper = upper === 0 ? 1 : curve.length - 1;
+    const a = curve[upper - 1]!;
+    const b = curve[upper]!;
+    return a.ms + (b.ms - a.ms) * (tokens - a.tokens) / (b.tokens - a.tokens);
+}
+
+/** The calls BiLD would make with a perfect fallback: `little` and `big` list each call's fed tokens. */
+export type OracleSchedule = {readonly little: number[], readonly big: number[]};
+
+/**
+ * The calls of BiLD if the fallback fired exactly where the little model first disagrees with the
+ * big model's greedy output: the little model drafts each agreeing run (one call per token, plus
+ * one call for the disagreeing token it then drops); one big call verifies the run and appends its
+ * token. A run that reaches the end is closed by one final verification call.
+ * @param agreement - per output position, whether the little argmax equals big's greedy token.
+ */
+export function oracleSchedule(agreement: readonly boolean[], promptTokens: number): OracleSchedule {
+    const little: number[] = [];
+    const big: number[] = [];
+    // Tokens the big model has not seen: the prompt at first, then the last verified token.
+    let bigPending = promptTokens;
+    let littlePending = promptTokens;
+    let position = 0;
+    while (position < agreement.length) {
+        let run = 0;
+        while (position + run < agreement.length && agreement[position + run])
+            run++;
+        const reachesEnd = position + run === agreement.length;
+        const proposals = reachesEnd ? run : run + 1;
+        for (let i = 0; i < proposals; i++) {
+            little.push(littlePending);
+            littlePending = 1;
+        }
+        big.push(bigPending + run);
+        bigPending = 1;
+        position += reachesEnd ? run : run + 1;
+    }
+    return {little, big};
+}
+
+export function scheduleCostMs(schedule: OracleSchedule, littleCurve: CallCostCurve, bigCurve: CallCostCurve): number {
+    let ms = 0;
+    for (const tokens of schedule.little)
+        ms += callCost(littleCurve, tokens);
+    for (const tokens of schedule.big)
+        ms += callCost(bigCurve, tokens);
+    return ms;
+}

@@ -1,0 +1,215 @@
+import {Decoder} from "../decoding/Decoder.js";
+import type {ModelPair} from "../engine/ModelPair.js";
+import type {ModelSequence, Token} from "../engine/ModelSequence.js";
+import {PeerSpeculativeDecoder} from "../engine/PeerSpeculativeDecoder.js";
+import type {BenchRecord, BenchRow, BenchRowSpec} from "./benchTypes.js";
+import {oracleSchedule, scheduleCostMs, type CallCostCurve} from "./oracleBound.js";
+import type {EvalPrompt} from "./promptFile.js";
+import {bleu, rougeL} from "./textMetrics.js";
+
+/** Sequence slots per model a bench run needs: the decoder's, a scorer's, and the peer's. */
+export const BENCH_SEQUENCES = 3;
+
+const WARM_UP_TOKENS = 16;
+const COST_CURVE_TOKENS = [1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32, 64, 128, 256];
+const COST_CURVE_REPEATS = 3;
+
+export type BenchInput = {
+    readonly pair: ModelPair,
+    readonly prompts: readonly EvalPrompt[],
+    readonly rows: readonly BenchRowSpec[],
+    readonly maxTokens: number,
+    /** Called after each (row, prompt) run, for a progress bar. */
+    readonly onProgress?: () => void
+};
+
+export type BenchOutput = {
+    readonly rows: BenchRow[],
+    readonly records: BenchRecord[],
+    readonly costCurves: {readonly little: CallCostCurve, readonly big: CallCostCurve}
+};
+
+type RawRun = {row: string, promptId: string, ms: number, tokens: Token[], text: string, stats?: BenchRecord["stats"]};
+
+/**
+ * Runs every row on every prompt in one process, rows interleaved per prompt (in an order rotated
+ * from prompt to prompt) so that machine noise hits all rows alike, after one warm-up pass. Every
+ * run starts from empty caches and pays for its prompt. The `big` row must be among `rows`.
+ */
+export async function runBench(input: BenchInput): Promise<BenchOutput> {
+    const {pair, prompts, rows, maxTokens} = input;
+    const bigSpec = rows.find((row) => row.mode === "big");
+    if (bigSpec == null)
+        throw new Error("a bench needs the big row: every speed-up and quality delta is relative to it");
+    const decoder = Decoder.fromPair(pair);
+    const bigScorer = pair.big.createSequence();
+    const littleScorer = pair.little.createSequence();
+    try {
+        const run = async (spec: BenchRowSpec, prompt: EvalPrompt, tokens: number): Promise<RawRun> => {
+            if (spec.mode === "peer") {
+                const promptTokens = pair.tokenizer.encodePrompt(prompt.prompt);
+                const start = performance.now();
+                const generated = await new PeerSpeculativeDecoder(pair.big, pair.little, spec.settings).generate(promptTokens, tokens);
+                const ms = performance.now() - start;
+                return {row: spec.name, promptId: prompt.id, ms, tokens: generated, text: pair.tokenizer.decode(generated)};
+            }
+            await decoder.clearCache();
+            const result = await decoder.generate(prompt.prompt, {...spec.options, maxTokens: tokens});
+            return {row: spec.name, promptId: prompt.id, ms: result.stats.totalMs, tokens: result.tokens, text: result.text, stats: result.stats};
+        };
+
+        for (const spec of rows)
+            await run(spec, prompts[0]!, Math.min(WARM_UP_TOKENS, maxTokens));
+
+        const runs: RawRun[] = [];
+        for (const [index, prompt] of prompts.entries())
+            for (let k = 0; k < rows.length; k++) {
+                runs.push(await run(rows[(index + k) % rows.length]!, prompt, maxTokens));
+                input.onProgress?.();
+            }
+
+        const records = await scoreRuns(runs, prompts, bigSpec.name, pair, bigScorer);
+        const costCurves = {
+            little: await measureCostCurve(littleScorer, medianPromptLength(prompts, pair), () => 1),
+            big: await measureCostCurve(bigScorer, medianPromptLength(prompts, pair), (tokens) => Math.min(tokens, 32))
+        };
+        const oracleRecords = await oracleRun(records.filter((record) => record.row === bigSpec.name), prompts, pair, littleScorer, costCurves);
+        return {rows: aggregateRows(rows, [...records, ...oracleRecords], bigSpec.name), records: [...records, ...oracleRecords], costCurves};
+    } finally {
+        await littleScorer[Symbol.asyncDispose]();
+        await bigScorer[Symbol.asyncDispose]();
+        await decoder[Symbol.asyncDispose]();
+    }
+}
+
+/** Quality of every run: against the reference, against the big row, and as the big model rates it. */
+async function scoreRuns(
+    runs: readonly RawRun[], prompts: readonly EvalPrompt[], bigRow: string, pair: ModelPair, bigScorer: ModelSequence
+): Promise<BenchRecord[]> {
+    const promptsById = new Map(prompts.map((prompt) => [prompt.id, prompt]));
+    const bigRuns = new Map(runs.filter((run) => run.row === bigRow).map((run) => [run.promptId, run]));
+    const records: BenchRecord[] = [];
+    for (const run of runs) {
+        const prompt = promptsById.get(run.promptId)!;
+        const big = bigRuns.get(run.promptId)!;
+        let prefixAgreement = 0;
+        while (prefixAgreement < big.tokens.length && run.tokens[prefixAgreement] === big.tokens[prefixAgreement])
+            prefixAgreement++;
+        records.push({
+            ...run,
+            rougeL: rougeL(run.text, prompt.reference),
+            bleu: bleu(run.text, prompt.reference),
+            rougeLVsBig: rougeL(run.text, big.text),
+            identicalToBig: prefixAgreement === big.tokens.length && run.tokens.length === big.tokens.length,
+            prefixAgreement,
+            meanNllBig: await meanNll(bigScorer, pair.tokenizer.encodePrompt(prompt.prompt), run.tokens)
+        });
+    }
+    return records;
+}
+
+async function meanNll(scorer: ModelSequence, prompt: readonly Token[], tokens: readonly Token[]): Promise<number> {
+    if (tokens.length === 0)
+        return 0;
+    await scorer.truncate(0);
+    const facts = await scorer.evaluate([...prompt, ...tokens], tokens.length + 1, tokens);
+    let sum = 0;
+    for (let i = 0; i < tokens.length; i++)
+        sum += facts[i]!.scoredNll;
+    return sum / tokens.length;
+}
+
+function medianPromptLength(prompts: readonly EvalPrompt[], pair: ModelPair): number {
+    return median(prompts.map((prompt) => pair.tokenizer.encodePrompt(prompt.prompt).length));
+}
+
+/** Milliseconds of one call by tokens fed, after a prompt-sized prefix; median of a few repeats. */
+async function measureCostCurve(sequence: ModelSequence, position: number, outputs: (tokens: number) => number): Promise<CallCostCurve> {
+    const filler = (length: number) => Array.from({length}, (_, i) => 300 + (i % 200));
+    await sequence.truncate(0);
+    await sequence.evaluate(filler(position), 1);
+    const curve: {tokens: number, ms: number}[] = [];
+    for (const tokens of COST_CURVE_TOKENS) {
+        const samples: number[] = [];
+        for (let repeat = 0; repeat < COST_CURVE_REPEATS; repeat++) {
+            const start = performance.now();
+            await sequence.evaluate(filler(tokens), outputs(tokens));
+            samples.push(performance.now() - start);
+            await sequence.truncate(position);
+        }
+        curve.push({tokens, ms: median(samples)});
+    }
+    return curve;
+}
+
+/** The oracle's time per prompt; its output is the big model's, so its quality is big's. */
+async function oracleRun(
+    bigRecords: readonly BenchRecord[], prompts: readonly EvalPrompt[], pair: ModelPair, littleScorer: ModelSequence,
+    costCurves: {little: CallCostCurve, big: CallCostCurve}
+): Promise<BenchRecord[]> {
+    const promptsById = new Map(prompts.map((prompt) => [prompt.id, prompt]));
+    const records: BenchRecord[] = [];
+    for (const big of bigRecords) {
+        const promptTokens = pair.tokenizer.encodePrompt(promptsById.get(big.promptId)!.prompt);
+        await littleScorer.truncate(0);
+        const facts = await littleScorer.evaluate([...promptTokens, ...big.tokens], big.tokens.length + 1);
+        const agreement = big.tokens.map((token, i) => facts[i]!.token === token);
+        const ms = scheduleCostMs(oracleSchedule(agreement, promptTokens.length), costCurves.little, costCurves.big);
+        records.push({...big, row: ORACLE_ROW, ms, stats: undefined});
+    }
+    return records;
+}
+
+export const ORACLE_ROW = "oracle (bound)";
+
+function aggregateRows(specs: readonly BenchRowSpec[], records: readonly BenchRecord[], bigRow: string): BenchRow[] {
+    const summarize = (name: string, mode: BenchRow["mode"], settings: Readonly<Record<string, number>>): BenchRow => {
+        const mine = records.filter((record) => record.row === name);
+        const tokens = sum(mine.map((record) => record.tokens.length));
+        const totalMs = sum(mine.map((record) => record.ms));
+        const stats = mine.map((record) => record.stats).filter((s) => s != null);
+        const bigCalls = sum(stats.map((s) => s.bigCalls));
+        const row: BenchRow = {
+            name, mode, settings, bound: mode === "oracle", prompts: mine.length, tokens, totalMs,
+            medianMs: median(mine.map((record) => record.ms)),
+            tokensPerSecond: tokens / (totalMs / 1000),
+            speedup: 1,
+            rougeL: mean(mine.map((record) => record.rougeL)),
+            rougeLDelta: 0,
+            bleu: mean(mine.map((record) => record.bleu)),
+            rougeLVsBig: mean(mine.map((record) => record.rougeLVsBig)),
+            exactMatchPct: 100 * mine.filter((record) => record.identicalToBig).length / mine.length,
+            prefixAgreementPct: 0,
+            meanNllBig: sum(mine.map((record) => record.meanNllBig * record.tokens.length)) / Math.max(tokens, 1)
+        };
+        if (mode === "bild" || mode === "speculative") {
+            row.fallbacks = sum(stats.map((s) => s.fallbacks));
+            row.rollbacks = sum(stats.map((s) => s.rollbacks));
+            row.discarded = sum(stats.map((s) => s.discarded));
+            row.tokensPerBigCall = tokens / Math.max(bigCalls, 1);
+        }
+        if (stats.length > 0)
+            row.ownTimePct = 100 * sum(stats.map((s) => s.timeOwnMs)) / totalMs;
+        return row;
+    };
+    const rows = [...specs.map((spec) => summarize(spec.name, spec.mode, spec.settings)), summarize(ORACLE_ROW, "oracle", {})];
+    const big = rows.find((row) => row.name === bigRow)!;
+    const bigTokens = sum(records.filter((record) => record.row === bigRow).map((record) => record.tokens.length));
+    for (const row of rows) {
+        row.speedup = row.tokensPerSecond / big.tokensPerSecond;
+        row.rougeLDelta = row.rougeL - big.rougeL;
+        row.prefixAgreementPct = 100 * sum(records.filter((record) => record.row === row.name).map((record) => record.prefixAgreement)) / Math.max(bigTokens, 1);
+    }
+    return rows;
+}
+
+export function median(values: readonly number[]): number {
+    if (values.length === 0)
+        return Number.NaN;
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
+const mean = (values: readonly number[]) => values.length === 0 ? Number.NaN : sum(values) / values.length;
