@@ -3,6 +3,7 @@ import {Command, CommanderError} from "commander";
 import {isUsageError} from "../errors.js";
 import {createGenerateCommand} from "./commands/generateCommand.js";
 import {createBenchCommand} from "./commands/benchCommand.js";
+import {createTuneCommand} from "./commands/tuneCommand.js";
 
 const USAGE_EXIT_CODE = 2;
 
@@ -11,7 +12,8 @@ const program = new Command("bild")
     .exitOverride()
     .showSuggestionAfterError()
     .addCommand(createGenerateCommand().exitOverride())
-    .addCommand(createBenchCommand().exitOverride());
+    .addCommand(createBenchCommand().exitOverride())
+    .addCommand(createTuneCommand().exitOverride());
 
 try {
     await program.parseAsync(process.argv);

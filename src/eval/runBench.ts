@@ -120,7 +120,7 @@ async function meanNll(scorer: ModelSequence, prompt: readonly Token[], tokens: 
 }
 
 function medianPromptLength(prompts: readonly EvalPrompt[], pair: ModelPair): number {
-    return median(prompts.map((prompt) => pair.tokenizer.encodePrompt(prompt.prompt).length));
+    return Math.round(median(prompts.map((prompt) => pair.tokenizer.encodePrompt(prompt.prompt).length)));
 }
 
 /** Milliseconds of one call by tokens fed, after a prompt-sized prefix; median of a few repeats. */

@@ -1,0 +1,75 @@
+import {after, before, describe, it} from "node:test";
+import assert from "node:assert/strict";
+import {spawn} from "node:child_process";
+import {mkdtemp, readFile, rm, stat, writeFile} from "node:fs/promises";
+import {tmpdir} from "node:os";
+import path from "node:path";
+import {fileURLToPath} from "node:url";
+import {PROSE_PAIR} from "../support/sharedFixtures.js";
+
+const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+const DEV_PROMPTS = fileURLToPath(new URL("../../../../shared/eval/dev-prompts.jsonl", import.meta.url));
+
+function runCli(args: string[]): Promise<{code: number | null, stdout: string, stderr: string}> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [CLI, ...args], {stdio: ["ignore", "pipe", "pipe"]});
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk) => stdout += chunk);
+        child.stderr.on("data", (chunk) => stderr += chunk);
+        child.on("error", reject);
+        child.on("close", (code) => resolve({code, stdout, stderr}));
+    });
+}
+
+type Row = {name: string, mode: string, settings: object, speedup: number, rougeL: number, rougeLDelta: number,
+    exactMatchPct: number, tokensPerSecond: number, bound: boolean};
+
+describe("bild bench (real prose pair, 2 prompts × 16 tokens)", () => {
+    let folder: string;
+    before(async () => {
+        folder = await mkdtemp(path.join(tmpdir(), "bild-bench-"));
+    });
+    after(async () => {
+        await rm(folder, {recursive: true, force: true});
+    });
+
+    it("writes the table, results.json and the frontier plot; big has speed-up 1 and delta 0 by construction", async () => {
+        const out = path.join(folder, "out");
+        const run = await runCli([
+            "bench", "--big", PROSE_PAIR.big, "--little", PROSE_PAIR.little, "--prompts", DEV_PROMPTS,
+            "--limit", "2", "--max-tokens", "16", "--grid", "fallback=0.4", "rollback=0,3", "--draft-lengths", "2", "--out", out
+        ]);
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stdout, /^\| row \| tok\/s \| speed-up/);
+        for (const file of ["results.json", "table.md", "frontier.svg", "frontier.png"])
+            assert.ok((await stat(path.join(out, file))).size > 0, file);
+        assert.match(await readFile(path.join(out, "frontier.svg"), "utf8"), /<svg/);
+
+        const results = JSON.parse(await readFile(path.join(out, "results.json"), "utf8"));
+        assert.ok(results.command.includes("bench"));
+        assert.equal(typeof results.machine.cpus, "number");
+        assert.equal(results.versions.nodeLlamaCpp, "3.22.1");
+        const rows: Row[] = results.rows;
+        assert.deepEqual(rows.map((row) => row.mode), ["big", "little", "speculative", "bild", "bild", "peer", "peer", "peer", "peer", "peer", "oracle"]);
+        for (const row of rows)
+            for (const field of ["name", "mode", "settings", "speedup", "rougeL", "rougeLDelta", "exactMatchPct", "tokensPerSecond"])
+                assert.ok(field in row, `${row.name} has ${field}`);
+        const big = rows[0]!;
+        assert.equal(big.speedup, 1);
+        assert.equal(big.rougeLDelta, 0);
+        assert.equal(big.exactMatchPct, 100);
+        for (const lossless of rows.filter((row) => row.mode === "speculative" || row.mode === "peer" || row.mode === "oracle" || row.name === "bild fb=0.4 rb=0"))
+            assert.equal(lossless.exactMatchPct, 100, `${lossless.name} reproduces big`);
+        assert.ok(rows.at(-1)!.bound);
+        assert.equal(results.records.length, 2 * rows.length);
+    });
+
+    it("names the line of a malformed prompt file and exits with code 2", async () => {
+        const prompts = path.join(folder, "bad.jsonl");
+        await writeFile(prompts, '{"id": "a", "prompt": "p", "reference": "r"}\n{"id": "b", "prompt": 3, "reference": "r"}\n');
+        const run = await runCli(["bench", "--big", PROSE_PAIR.big, "--little", PROSE_PAIR.little, "--prompts", prompts]);
+        assert.equal(run.code, 2);
+        assert.match(run.stderr.trim(), /^bild: error: .*bad\.jsonl line 2: "prompt" must be a string$/);
+    });
+});

@@ -1,0 +1,106 @@
+import {describe, it} from "node:test";
+import assert from "node:assert/strict";
+import {bleu, metricWords, rougeL} from "../../src/eval/textMetrics.js";
+import {paretoFrontier} from "../../src/eval/paretoFrontier.js";
+import {callCost, oracleSchedule, scheduleCostMs} from "../../src/eval/oracleBound.js";
+import {parsePromptLines} from "../../src/eval/promptFile.js";
+import {benchRowSpecs, parseBildGrid, parseModes} from "../../src/eval/benchRows.js";
+import {BildUsageError} from "../../src/errors.js";
+
+const close = (actual: number, expected: number, digits = 2) =>
+    assert.ok(Math.abs(actual - expected) < 10 ** -digits, `${actual} ≉ ${expected}`);
+
+describe("text metrics (hand-computed)", () => {
+    it("splits words like rouge-score: lower case, letters and digits", () => {
+        assert.deepEqual(metricWords("The cat's 2 HATS, (on)!"), ["the", "cat", "s", "2", "hats", "on"]);
+    });
+
+    it("ROUGE-L F1 is the LCS over the word counts", () => {
+        // LCS "the cat on the mat" = 5 of 6 words each side.
+        close(rougeL("the cat sat on the mat", "the cat is on the mat"), 100 * 5 / 6);
+        // LCS of "a b c" and "c b a" is one word.
+        close(rougeL("a b c", "c b a"), 100 / 3);
+        // P = 2/2, R = 2/4: F = 2PR/(P+R) = 2/3.
+        close(rougeL("x y", "x q y r"), 100 * 2 / 3);
+        assert.equal(rougeL("", "something"), 0);
+        assert.equal(rougeL("same words", "Same, words!"), 100);
+    });
+
+    it("BLEU-4 with add-one smoothing above unigrams and the brevity penalty", () => {
+        // p1 = 5/6, p2 = (3+1)/(5+1), p3 = (1+1)/(4+1), p4 = (0+1)/(3+1), no brevity penalty.
+        close(bleu("the cat sat on the mat", "the cat is on the mat"), 100 * (5 / 6 * 4 / 6 * 2 / 5 * 1 / 4) ** 0.25);
+        // All precisions 1 (empty 3- and 4-grams smooth to 1/1); brevity penalty exp(1 − 6/2).
+        close(bleu("the cat", "the cat is on the mat"), 100 * Math.exp(-2));
+        close(bleu("one two three four five", "one two three four five"), 100);
+        assert.equal(bleu("zzz", "the cat"), 0, "no unigram match");
+        assert.equal(bleu("", "the cat"), 0);
+    });
+});
+
+describe("Pareto frontier", () => {
+    it("keeps the points no other point beats on both axes, by increasing x", () => {
+        const points = [{x: 1, y: 0}, {x: 2, y: -1}, {x: 1.5, y: -2}, {x: 0.5, y: 1}, {x: 2, y: -0.5}];
+        assert.deepEqual(paretoFrontier(points), [3, 0, 4]);
+        assert.deepEqual(paretoFrontier([{x: 1, y: 1}]), [0]);
+        assert.deepEqual(paretoFrontier([]), []);
+    });
+});
+
+describe("oracle bound", () => {
+    it("drafts each agreeing run, drops the first disagreeing token, and verifies in one big call", () => {
+        const schedule = oracleSchedule([true, true, false, true, false, false, true, true], 10);
+        assert.deepEqual(schedule.little, [10, 1, 1, 1, 1, 1, 1, 1]);
+        assert.deepEqual(schedule.big, [12, 2, 1, 3]);
+    });
+
+    it("with no agreement is one little and one big call per token", () => {
+        const schedule = oracleSchedule([false, false, false], 5);
+        assert.deepEqual(schedule.little, [5, 1, 1]);
+        assert.deepEqual(schedule.big, [5, 1, 1]);
+    });
+
+    it("interpolates call costs linearly and sums a schedule", () => {
+        const curve = [{tokens: 1, ms: 2}, {tokens: 2, ms: 3}, {tokens: 4, ms: 7}];
+        assert.equal(callCost(curve, 1), 2);
+        assert.equal(callCost(curve, 3), 5);
+        assert.equal(callCost(curve, 8), 15);
+        const flat = [{tokens: 1, ms: 1}, {tokens: 100, ms: 100}];
+        // little: 10 + 1; big: 12 tokens extrapolate to 7 + 2·8 = 23, 2 tokens cost 3.
+        assert.equal(scheduleCostMs({little: [10, 1], big: [12, 2]}, flat, curve), 37);
+    });
+});
+
+describe("prompt files", () => {
+    const errorMatching = (pattern: RegExp) => (error: unknown) => error instanceof BildUsageError && pattern.test(error.message);
+
+    it("reads JSON Lines of {id, prompt, reference}, skipping blank lines", () => {
+        const prompts = parsePromptLines('{"id": "a", "prompt": "p", "reference": "r", "extra": 1}\n\n{"id": "b", "prompt": "q", "reference": ""}\n', "f.jsonl");
+        assert.deepEqual(prompts, [{id: "a", prompt: "p", reference: "r"}, {id: "b", prompt: "q", reference: ""}]);
+    });
+
+    it("names the line of a malformed record", () => {
+        assert.throws(() => parsePromptLines('{"id": "a", "prompt": "p", "reference": "r"}\n{"id": "b", "prompt": ', "f.jsonl"),
+            errorMatching(/^f\.jsonl line 2 is not valid JSON/));
+        assert.throws(() => parsePromptLines('\n\n{"id": "a", "prompt": "p"}', "f.jsonl"), errorMatching(/^f\.jsonl line 3: "reference" must be a string/));
+        assert.throws(() => parsePromptLines("[1, 2]", "f.jsonl"), errorMatching(/line 1 is not a JSON object/));
+        assert.throws(() => parsePromptLines('{"id": "a", "prompt": "p", "reference": "r"}\n{"id": "a", "prompt": "p", "reference": "r"}', "f.jsonl"),
+            errorMatching(/line 2: duplicate id "a"/));
+        assert.throws(() => parsePromptLines("\n", "f.jsonl"), errorMatching(/holds no prompts/));
+    });
+});
+
+describe("bench rows", () => {
+    it("parses a BiLD grid and expands it into rows after big", () => {
+        const grid = parseBildGrid(["fallback=0.2,0.4", "rollback=0,inf"]);
+        assert.deepEqual(grid.fallback, [0.2, 0.4]);
+        assert.deepEqual(grid.rollback, [0, Number.POSITIVE_INFINITY]);
+        const rows = benchRowSpecs(parseModes(["bild"]), grid, [4]);
+        assert.deepEqual(rows.map((row) => row.name), ["big", "bild fb=0.2 rb=0", "bild fb=0.2 rb=inf", "bild fb=0.4 rb=0", "bild fb=0.4 rb=inf"]);
+    });
+
+    it("rejects bad grids and modes", () => {
+        assert.throws(() => parseBildGrid(["speed=1"]), /bad grid "speed=1"/);
+        assert.throws(() => parseBildGrid(["fallback=0.1,x"]), /bad grid value "x" for fallback/);
+        assert.throws(() => parseModes(["big", "turbo"]), /unknown bench mode "turbo"/);
+    });
+});
