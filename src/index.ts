@@ -13,6 +13,8 @@ export type {GenerationResult, GenerationStats, TokenOrigin, FinishReason} from 
 export type {FallbackPolicy} from "./decoding/policies/FallbackPolicy.js";
 export type {RollbackPolicy} from "./decoding/policies/RollbackPolicy.js";
 export {ConfidenceFallbackPolicy, DEFAULT_FALLBACK_THRESHOLD, DEFAULT_MAX_LITTLE_TOKENS} from "./decoding/policies/ConfidenceFallbackPolicy.js";
+export {DraftConfidencePolicy, DEFAULT_RUN_CONFIDENCE} from "./decoding/policies/DraftConfidencePolicy.js";
+export type {DraftDecision} from "./decoding/policies/FallbackPolicy.js";
 export {NllRollbackPolicy, DEFAULT_ROLLBACK_THRESHOLD} from "./decoding/policies/NllRollbackPolicy.js";
 export {DECODING_MODES, type DecodingMode} from "./decoding/strategies/DecodingStrategy.js";
 export {BildUsageError} from "./errors.js";

@@ -11,6 +11,7 @@ export type DecodingCliOptions = {
     fallback: number,
     rollback: number,
     maxLittle: number,
+    runConfidence?: number,
     draft: number,
     maxTokens: number,
     stop?: string[]
@@ -26,6 +27,8 @@ export function addDecodingOptions(command: Command): Command {
             .argParser((value) => parseNumber(value, true)).default(DEFAULT_ROLLBACK_THRESHOLD))
         .addOption(new Option("--max-little <n>", "BiLD: most little tokens in a row (inf: no limit)")
             .argParser(parsePositiveIntegerOrInfinity).default(DEFAULT_MAX_LITTLE_TOKENS))
+        .addOption(new Option("--run-confidence <p>", "BiLD: instead of --fallback, draft while the product of the little model's probabilities stays ≥ p and verify the token that crosses it")
+            .argParser((value) => parseNumber(value)))
         .addOption(new Option("--draft <k>", "speculative: tokens drafted per big call").argParser(parsePositiveInteger).default(DEFAULT_DRAFT_TOKENS))
         .addOption(new Option("--max-tokens <n>", "most tokens to generate").argParser(parsePositiveInteger).default(DEFAULT_MAX_TOKENS))
         .addOption(new Option("--stop <text...>", "stop at this string (repeatable; not part of the output)"));
@@ -37,6 +40,7 @@ export function toGenerateOptions(options: DecodingCliOptions): GenerateOptions 
         fallbackThreshold: options.fallback,
         rollbackThreshold: options.rollback,
         maxLittleTokens: options.maxLittle,
+        runConfidence: options.runConfidence,
         draftTokens: options.draft,
         maxTokens: options.maxTokens,
         stop: options.stop

@@ -2,6 +2,7 @@ import {BildUsageError} from "../errors.js";
 import {ConfidenceFallbackPolicy, DEFAULT_FALLBACK_THRESHOLD, DEFAULT_MAX_LITTLE_TOKENS} from "./policies/ConfidenceFallbackPolicy.js";
 import {DEFAULT_ROLLBACK_THRESHOLD, NllRollbackPolicy} from "./policies/NllRollbackPolicy.js";
 import type {FallbackPolicy} from "./policies/FallbackPolicy.js";
+import {DraftConfidencePolicy} from "./policies/DraftConfidencePolicy.js";
 import type {RollbackPolicy} from "./policies/RollbackPolicy.js";
 import {DECODING_MODES, type DecodingMode} from "./strategies/DecodingStrategy.js";
 
@@ -23,6 +24,12 @@ export type GenerateOptions = {
     readonly fallbackThreshold?: number,
     /** BiLD α_RB in nats: roll back where −log p_big(little token) exceeds it and big disagrees (0: lossless). Defaults to {@link DEFAULT_ROLLBACK_THRESHOLD}. */
     readonly rollbackThreshold?: number,
+    /**
+     * BiLD: replace the paper's fallback rule with {@link DraftConfidencePolicy}: draft while the
+     * product of the run's little-model probabilities stays at or above this, and send the token
+     * that crosses it to the big model instead of dropping it. Unset: the paper's rule.
+     */
+    readonly runConfidence?: number,
     /** BiLD: most little tokens in a row before the big model runs (`Infinity`: no limit). Defaults to {@link DEFAULT_MAX_LITTLE_TOKENS}. */
     readonly maxLittleTokens?: number,
     /** Speculative: tokens drafted per big call. Defaults to {@link DEFAULT_DRAFT_TOKENS}. */
@@ -62,6 +69,9 @@ export function resolveGenerateOptions(options: GenerateOptions): ResolvedGenera
     const maxLittleTokens = options.maxLittleTokens ?? DEFAULT_MAX_LITTLE_TOKENS;
     if (maxLittleTokens !== Number.POSITIVE_INFINITY)
         requirePositiveInteger("max little tokens", maxLittleTokens);
+    const {runConfidence} = options;
+    if (runConfidence != null && !(runConfidence >= 0 && runConfidence <= 1))
+        throw new BildUsageError(`run confidence must be a probability from 0 to 1, got ${runConfidence}`);
     const draftTokens = options.draftTokens ?? DEFAULT_DRAFT_TOKENS;
     requirePositiveInteger("draft tokens", draftTokens);
 
@@ -74,7 +84,9 @@ export function resolveGenerateOptions(options: GenerateOptions): ResolvedGenera
         };
     return {
         mode, maxTokens, stop, signal: options.signal,
-        fallbackPolicy: options.fallbackPolicy ?? new ConfidenceFallbackPolicy(fallbackThreshold, maxLittleTokens),
+        fallbackPolicy: options.fallbackPolicy ?? (runConfidence == null
+            ? new ConfidenceFallbackPolicy(fallbackThreshold, maxLittleTokens)
+            : new DraftConfidencePolicy(runConfidence, maxLittleTokens)),
         rollbackPolicy: options.rollbackPolicy ?? new NllRollbackPolicy(rollbackThreshold)
     };
 }

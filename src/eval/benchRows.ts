@@ -5,11 +5,13 @@ import type {BenchMode, BenchRowSpec} from "./benchTypes.js";
 /** A BiLD grid: every combination of these values is one row. */
 export type BildGrid = {
     readonly fallback: readonly number[],
+    /** `runConfidence` values: rows with DraftConfidencePolicy instead of the paper's fallback rule. */
+    readonly run: readonly number[],
     readonly rollback: readonly number[],
     readonly maxLittle: readonly number[]
 };
 
-export const DEFAULT_BILD_GRID: BildGrid = {fallback: [0.1, 0.2, 0.4, 0.6], rollback: [0, 1, 2, 3, 5], maxLittle: [10]};
+export const DEFAULT_BILD_GRID: BildGrid = {fallback: [0.1, 0.2, 0.4, 0.6], run: [], rollback: [0, 1, 2, 3, 5], maxLittle: [10]};
 export const DEFAULT_DRAFT_LENGTHS: readonly number[] = [2, 4, 8];
 /** node-llama-cpp's default and a few settings around it; the bench reports the best. */
 export const PEER_GRID: readonly PeerSettings[] = [
@@ -21,7 +23,9 @@ export const PEER_GRID: readonly PeerSettings[] = [
 ];
 export const ALL_BENCH_MODES: readonly BenchMode[] = ["big", "little", "speculative", "bild", "peer", "oracle"];
 
-const GRID_KEYS: Record<string, keyof BildGrid> = {"fallback": "fallback", "rollback": "rollback", "max-little": "maxLittle", "maxLittle": "maxLittle"};
+const GRID_KEYS: Record<string, keyof BildGrid> = {
+    "fallback": "fallback", "run": "run", "rollback": "rollback", "max-little": "maxLittle", "maxLittle": "maxLittle"
+};
 
 /** Parses `fallback=0.1,0.2 rollback=0,1` (each key optional; missing keys keep the default). */
 export function parseBildGrid(specs: readonly string[]): BildGrid {
@@ -30,7 +34,7 @@ export function parseBildGrid(specs: readonly string[]): BildGrid {
         const match = /^([a-zA-Z-]+)=(.+)$/.exec(spec.trim());
         const key = match == null ? undefined : GRID_KEYS[match[1]!];
         if (match == null || key == null)
-            throw new BildUsageError(`bad grid "${spec}": write KEY=V1,V2,… with KEY one of fallback, rollback, max-little`);
+            throw new BildUsageError(`bad grid "${spec}": write KEY=V1,V2,… with KEY one of fallback, run, rollback, max-little`);
         grid[key] = match[2]!.split(",").map((text) => {
             const value = /^(inf|infinity)$/i.test(text.trim()) ? Number.POSITIVE_INFINITY : Number(text);
             if (text.trim() === "" || Number.isNaN(value) || value < 0)
@@ -58,16 +62,21 @@ export function benchRowSpecs(modes: readonly BenchMode[], grid: BildGrid, draft
     if (modes.includes("speculative"))
         for (const draftTokens of draftLengths)
             rows.push({name: `speculative k=${draftTokens}`, mode: "speculative", settings: {draft: draftTokens}, options: {mode: "speculative", draftTokens}});
-    if (modes.includes("bild"))
-        for (const fallback of grid.fallback)
+    if (modes.includes("bild")) {
+        const rules = [
+            ...grid.fallback.map((fallback) => ({label: `fb=${formatNumber(fallback)}`, settings: {fallback}, options: {fallbackThreshold: fallback}})),
+            ...grid.run.map((run) => ({label: `run=${formatNumber(run)}`, settings: {run}, options: {runConfidence: run}}))
+        ];
+        for (const rule of rules)
             for (const rollback of grid.rollback)
                 for (const maxLittle of grid.maxLittle)
                     rows.push({
-                        name: `bild fb=${formatNumber(fallback)} rb=${formatNumber(rollback)}` + (grid.maxLittle.length > 1 ? ` n=${formatNumber(maxLittle)}` : ""),
+                        name: `bild ${rule.label} rb=${formatNumber(rollback)}` + (grid.maxLittle.length > 1 ? ` n=${formatNumber(maxLittle)}` : ""),
                         mode: "bild",
-                        settings: {fallback, rollback, maxLittle},
-                        options: {mode: "bild", fallbackThreshold: fallback, rollbackThreshold: rollback, maxLittleTokens: maxLittle}
+                        settings: {...rule.settings, rollback, maxLittle},
+                        options: {mode: "bild", ...rule.options, rollbackThreshold: rollback, maxLittleTokens: maxLittle}
                     });
+    }
     if (modes.includes("peer"))
         for (const settings of PEER_GRID)
             rows.push({

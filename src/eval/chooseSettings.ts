@@ -19,13 +19,15 @@ const cliNumber = (value: number | undefined) => value === Number.POSITIVE_INFIN
 
 /** The row's settings as `bild generate` flags. */
 export function asCliFlags(row: BenchRow): string {
-    const {fallback, rollback, maxLittle} = row.settings;
-    return `--mode bild --fallback ${cliNumber(fallback)} --rollback ${cliNumber(rollback)} --max-little ${cliNumber(maxLittle)}`;
+    const {fallback, run, rollback, maxLittle} = row.settings;
+    const rule = run == null ? `--fallback ${cliNumber(fallback)}` : `--run-confidence ${cliNumber(run)}`;
+    return `--mode bild ${rule} --rollback ${cliNumber(rollback)} --max-little ${cliNumber(maxLittle)}`;
 }
 
 /** The row's settings as `GenerateOptions` for the library. */
 export function asLibraryOptions(row: BenchRow): string {
-    const {fallback, rollback, maxLittle} = row.settings;
+    const {fallback, run, rollback, maxLittle} = row.settings;
     const value = (number: number | undefined) => number === Number.POSITIVE_INFINITY ? "Infinity" : String(number);
-    return `{mode: "bild", fallbackThreshold: ${value(fallback)}, rollbackThreshold: ${value(rollback)}, maxLittleTokens: ${value(maxLittle)}}`;
+    const rule = run == null ? `fallbackThreshold: ${value(fallback)}` : `runConfidence: ${value(run)}`;
+    return `{mode: "bild", ${rule}, rollbackThreshold: ${value(rollback)}, maxLittleTokens: ${value(maxLittle)}}`;
 }

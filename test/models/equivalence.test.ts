@@ -68,6 +68,10 @@ for (const [name, files, promptFile, count] of [
             assert.ok(results.some((result) => result.stats.rollbacks > 0), "the setting exercises rollback");
         });
 
+        it("bild with the run-confidence rule and rollbackThreshold 0 ≡ big greedy", async (t) => {
+            await assertMatches(fixture, {mode: "bild", rollbackThreshold: 0, runConfidence: 0.1}, "big", (m) => t.diagnostic(m));
+        });
+
         it("speculative ≡ big greedy", async (t) => {
             await assertMatches(fixture, {mode: "speculative", draftTokens: 4}, "big", (m) => t.diagnostic(m));
         });

@@ -52,6 +52,18 @@ describe("draft/verify decoding on scripted models", () => {
             }
     });
 
+    it("bild with the run-confidence rule (draft tokens kept at fallback) and rollbackThreshold 0 equals big", async () => {
+        for (const runConfidence of [0, 0.05, 0.3, 0.9, 1])
+            for (const maxLittleTokens of [2, 16]) {
+                const results = await allOutputs({mode: "bild", rollbackThreshold: 0, runConfidence, maxLittleTokens}, 33);
+                results.forEach((result, i) => {
+                    assert.deepEqual(result.tokens, greedyReference(fakeCodec.encodePrompt(PROMPTS[i]!), bigLogits, 33),
+                        `prompt ${i}, run confidence ${runConfidence}, max little ${maxLittleTokens}`);
+                    assertStatsAddUp(result);
+                });
+            }
+    });
+
     it("speculative decoding equals big greedy decoding for every draft length", async () => {
         for (const draftTokens of [1, 2, 5, 9]) {
             const results = await allOutputs({mode: "speculative", draftTokens});

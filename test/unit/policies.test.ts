@@ -2,6 +2,7 @@ import {describe, it} from "node:test";
 import assert from "node:assert/strict";
 import {ConfidenceFallbackPolicy} from "../../src/decoding/policies/ConfidenceFallbackPolicy.js";
 import {NllRollbackPolicy} from "../../src/decoding/policies/NllRollbackPolicy.js";
+import {DraftConfidencePolicy} from "../../src/decoding/policies/DraftConfidencePolicy.js";
 import {resolveGenerateOptions} from "../../src/decoding/GenerateOptions.js";
 import {BildUsageError} from "../../src/errors.js";
 
@@ -10,9 +11,9 @@ const facts = (token: number, probability: number, scoredNll = Number.NaN) => ({
 describe("ConfidenceFallbackPolicy", () => {
     it("falls back below the threshold, not at or above it", () => {
         const policy = new ConfidenceFallbackPolicy(0.6, 10);
-        assert.equal(policy.onDraft(facts(1, 0.59)), true);
-        assert.equal(policy.onDraft(facts(1, 0.6)), false);
-        assert.equal(policy.onDraft(facts(1, 0.99)), false);
+        assert.equal(policy.onDraft(facts(1, 0.59)), "dropAndVerify");
+        assert.equal(policy.onDraft(facts(1, 0.6)), "continue");
+        assert.equal(policy.onDraft(facts(1, 0.99)), "continue");
     });
 
     it("falls back before drafting once max little tokens are drafted in a row", () => {
@@ -25,6 +26,23 @@ describe("ConfidenceFallbackPolicy", () => {
         const policy = new ConfidenceFallbackPolicy();
         assert.equal(policy.threshold, 0.6);
         assert.equal(policy.maxLittleTokens, 10);
+    });
+});
+
+describe("DraftConfidencePolicy", () => {
+    it("drafts while the run's probability product stays above the floor, then keeps the crossing token for verification", () => {
+        const policy = new DraftConfidencePolicy(0.2, 10);
+        assert.equal(policy.onDraft(facts(1, 0.8), 0), "continue");
+        assert.equal(policy.onDraft(facts(1, 0.5), 1), "continue", "0.8 · 0.5 = 0.4");
+        assert.equal(policy.onDraft(facts(1, 0.4), 2), "keepAndVerify", "0.4 · 0.4 = 0.16 < 0.2");
+        assert.equal(policy.onDraft(facts(1, 0.3), 0), "continue", "a new run starts from 1");
+        assert.equal(policy.onDraft(facts(1, 0.1), 0), "keepAndVerify");
+    });
+
+    it("stops before drafting at the run length limit", () => {
+        const policy = new DraftConfidencePolicy(0.2, 4);
+        assert.equal(policy.beforeDraft(3), false);
+        assert.equal(policy.beforeDraft(4), true);
     });
 });
 
@@ -56,6 +74,7 @@ describe("resolveGenerateOptions", () => {
         rejects({draftTokens: -3}, /draft tokens/);
         rejects({mode: "fast" as never}, /unknown mode "fast"/);
         rejects({stop: [""]}, /stop strings/);
+        rejects({runConfidence: 1.5}, /run confidence must be a probability/);
     });
 
     it("maps speculative mode to exact-match verification of k drafted tokens", () => {
@@ -67,8 +86,15 @@ describe("resolveGenerateOptions", () => {
         assert.equal(resolved.rollbackPolicy.threshold, 0);
     });
 
+    it("uses the run-confidence rule when runConfidence is set", () => {
+        const resolved = resolveGenerateOptions({runConfidence: 0.3, maxLittleTokens: 7});
+        assert.ok(resolved.fallbackPolicy instanceof DraftConfidencePolicy);
+        assert.equal(resolved.fallbackPolicy.runConfidence, 0.3);
+        assert.equal(resolved.fallbackPolicy.maxLittleTokens, 7);
+    });
+
     it("uses custom policies when given", () => {
-        const fallbackPolicy = {beforeDraft: () => true, onDraft: () => true};
+        const fallbackPolicy = {beforeDraft: () => true, onDraft: () => "dropAndVerify" as const};
         const rollbackPolicy = {shouldRollback: () => false};
         const resolved = resolveGenerateOptions({fallbackPolicy, rollbackPolicy});
         assert.equal(resolved.fallbackPolicy, fallbackPolicy);

@@ -1,5 +1,5 @@
 import type {NextTokenFacts} from "../../engine/ModelSequence.js";
-import type {FallbackPolicy} from "./FallbackPolicy.js";
+import type {DraftDecision, FallbackPolicy} from "./FallbackPolicy.js";
 
 /** The paper's default fallback threshold α_FB. */
 export const DEFAULT_FALLBACK_THRESHOLD = 0.6;
@@ -30,7 +30,7 @@ export class ConfidenceFallbackPolicy implements FallbackPolicy {
         return draftedInRow >= this.maxLittleTokens;
     }
 
-    public onDraft(draft: NextTokenFacts): boolean {
-        return draft.probability < this.threshold;
+    public onDraft(draft: NextTokenFacts): DraftDecision {
+        return draft.probability < this.threshold ? "dropAndVerify" : "continue";
     }
 }

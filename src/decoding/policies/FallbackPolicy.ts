@@ -1,8 +1,17 @@
 import type {NextTokenFacts} from "../../engine/ModelSequence.js";
 
 /**
+ * What to do with the little model's proposal: `continue` — append it and keep drafting;
+ * `keepAndVerify` — append it, then hand over to the big model, which checks it with the rest of
+ * the draft; `dropAndVerify` — discard it and hand over (BiLD's fallback).
+ */
+export type DraftDecision = "continue" | "keepAndVerify" | "dropAndVerify";
+
+/**
  * Decides when the little model stops drafting and the big model takes over (BiLD's fallback).
- * Implement it to try a new drafting rule: the decoding loop needs no change.
+ * Implement it to try a new drafting rule: the decoding loop needs no change. Within one
+ * generation the loop calls it in order; a policy may keep state per draft run (a run starts with
+ * `draftedInRow === 0`).
  */
 export interface FallbackPolicy {
     /**
@@ -12,9 +21,6 @@ export interface FallbackPolicy {
      */
     beforeDraft(draftedInRow: number): boolean;
 
-    /**
-     * Asked with the little model's proposal. `true` drops the proposal and hands control to the
-     * big model.
-     */
-    onDraft(draft: NextTokenFacts, draftedInRow: number): boolean;
+    /** Asked with the little model's proposal. */
+    onDraft(draft: NextTokenFacts, draftedInRow: number): DraftDecision;
 }

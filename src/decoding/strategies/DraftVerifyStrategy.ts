@@ -41,14 +41,16 @@ export class DraftVerifyStrategy implements DecodingStrategy {
                 await this.#verify(state, true);
             } else {
                 const [draft] = await evaluatePending("little", this.#little, state.tokens, stats, 1);
-                if (!this.#fallback.onDraft(draft!, draftedInRow)) {
+                const decision = this.#fallback.onDraft(draft!, draftedInRow);
+                if (decision !== "dropAndVerify") {
                     state.append(draft!.token, "little");
                     stats.littleProposed++;
                     draftedInRow++;
-                    continue;
+                    if (decision === "continue")
+                        continue;
                 }
                 stats.fallbacks++;
-                await this.#verify(state, true);
+                await this.#verify(state, !state.endReached);
             }
             draftedInRow = 0;
             yield;
