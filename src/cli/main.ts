@@ -4,6 +4,7 @@ import {isUsageError} from "../errors.js";
 import {createGenerateCommand} from "./commands/generateCommand.js";
 import {createBenchCommand} from "./commands/benchCommand.js";
 import {createTuneCommand} from "./commands/tuneCommand.js";
+import {createServeCommand} from "./commands/serveCommand.js";
 
 const USAGE_EXIT_CODE = 2;
 
@@ -13,7 +14,8 @@ const program = new Command("bild")
     .showSuggestionAfterError()
     .addCommand(createGenerateCommand().exitOverride())
     .addCommand(createBenchCommand().exitOverride())
-    .addCommand(createTuneCommand().exitOverride());
+    .addCommand(createTuneCommand().exitOverride())
+    .addCommand(createServeCommand().exitOverride());
 
 try {
     await program.parseAsync(process.argv);

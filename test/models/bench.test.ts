@@ -1,26 +1,14 @@
 import {after, before, describe, it} from "node:test";
 import assert from "node:assert/strict";
-import {spawn} from "node:child_process";
 import {mkdtemp, readFile, rm, stat, writeFile} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {PROSE_PAIR} from "../support/sharedFixtures.js";
+import {runCli} from "../support/runCli.js";
 
-const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 const DEV_PROMPTS = fileURLToPath(new URL("../../../../shared/eval/dev-prompts.jsonl", import.meta.url));
 
-function runCli(args: string[]): Promise<{code: number | null, stdout: string, stderr: string}> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [CLI, ...args], {stdio: ["ignore", "pipe", "pipe"]});
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (chunk) => stdout += chunk);
-        child.stderr.on("data", (chunk) => stderr += chunk);
-        child.on("error", reject);
-        child.on("close", (code) => resolve({code, stdout, stderr}));
-    });
-}
 
 type Row = {name: string, mode: string, settings: object, speedup: number, rougeL: number, rougeLDelta: number,
     exactMatchPct: number, tokensPerSecond: number, bound: boolean};

@@ -1,28 +1,13 @@
 import {after, before, describe, it} from "node:test";
 import assert from "node:assert/strict";
-import {spawn} from "node:child_process";
 import {mkdtemp, rm, writeFile, copyFile, truncate} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import path from "node:path";
-import {fileURLToPath} from "node:url";
 import {CODE_PAIR, sharedModel} from "../support/sharedFixtures.js";
+import {runCli, type CliRun as Run} from "../support/runCli.js";
 
-const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 
-type Run = {code: number | null, stdout: string, stderr: string};
 
-function runCli(args: string[], stdin?: string): Promise<Run> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [CLI, ...args], {stdio: ["pipe", "pipe", "pipe"]});
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (chunk) => stdout += chunk);
-        child.stderr.on("data", (chunk) => stderr += chunk);
-        child.on("error", reject);
-        child.on("close", (code) => resolve({code, stdout, stderr}));
-        child.stdin.end(stdin ?? "");
-    });
-}
 
 function assertUsageError(run: Run, pattern: RegExp): void {
     assert.equal(run.code, 2, `exit code 2 expected, got ${run.code}; stderr: ${run.stderr}`);

@@ -1,0 +1,215 @@
+import {randomUUID} from "node:crypto";
+import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} from "fastify";
+import type {Decoder} from "../decoding/Decoder.js";
+import {resolveGenerateOptions, DEFAULT_MAX_TOKENS, type GenerateOptions} from "../decoding/GenerateOptions.js";
+import type {GenerationResult} from "../decoding/GenerationResult.js";
+import type {ChatFormatter} from "../engine/ChatFormatter.js";
+import type {Token} from "../engine/ModelSequence.js";
+import {isUsageError} from "../errors.js";
+import {DecoderPool, QueueFullError} from "./DecoderPool.js";
+import {bildStatsOf, errorBody, toOpenAiFinishReason, usageOf} from "./openaiResponses.js";
+import {
+    chatBodySchema, completionBodySchema, type ChatRequestBody, type CommonRequestBody, type CompletionRequestBody
+} from "./requestSchemas.js";
+import type {ServerMetrics} from "./ServerMetrics.js";
+
+/** Seconds a client told to back off (429) should wait before retrying. */
+const RETRY_AFTER_SECONDS = 1;
+
+export type ServerOptions = {
+    readonly pool: DecoderPool,
+    readonly metrics: ServerMetrics,
+    readonly chat: ChatFormatter,
+    /** The name `/v1/models` lists and requests must use (or omit). */
+    readonly modelId: string,
+    /** Decoding settings of requests that do not set their own (from the `bild serve` flags). */
+    readonly defaults: GenerateOptions,
+    /** Log requests to standard output. Defaults to false. */
+    readonly logger?: boolean
+};
+
+type Endpoint = "completions" | "chat";
+
+/** Builds the OpenAI-compatible HTTP server over a pool of decoders (not listening yet). */
+export function createServer(options: ServerOptions): FastifyInstance {
+    const {pool, metrics, modelId} = options;
+    const app = Fastify({
+        logger: options.logger ?? false,
+        // Wrong types are errors, not something to coerce; unknown fields are kept (clients send many).
+        ajv: {customOptions: {coerceTypes: false, removeAdditional: false, allErrors: false}}
+    });
+
+    app.setErrorHandler((error: Error & {statusCode?: number, validation?: unknown}, request, reply) => {
+        const status = error.statusCode != null && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+        if (status === 500)
+            request.log.error(error);
+        void reply.status(status).send(status === 500
+            ? errorBody("internal server error", "server_error")
+            : errorBody(error.message, "invalid_request_error"));
+    });
+    app.setNotFoundHandler((request, reply) => {
+        void reply.status(404).send(errorBody(`no route ${request.method} ${request.url}`, "not_found_error"));
+    });
+    app.addHook("onResponse", async (request, reply) => {
+        const endpoint = request.routeOptions.url ?? "unknown";
+        metrics.recordRequest(endpoint, reply.statusCode, reply.elapsedTime / 1000);
+    });
+
+    app.get("/health", async () => ({status: "ok", parallel: pool.size, busy: pool.busy, queued: pool.queued}));
+    app.get("/metrics", async (_request, reply) => {
+        void reply.type(metrics.registry.contentType);
+        return metrics.registry.metrics();
+    });
+    app.get("/v1/models", async () => ({
+        object: "list",
+        data: [{id: modelId, object: "model", created: 0, owned_by: "bild"}]
+    }));
+
+    app.post<{Body: CompletionRequestBody}>("/v1/completions", {schema: {body: completionBodySchema}}, (request, reply) => {
+        const {prompt} = request.body;
+        const promptInput: string | Token[] = typeof prompt === "string"
+            ? prompt
+            : typeof prompt[0] === "string" ? prompt[0] : prompt as number[];
+        return serve(request, reply, "completions", promptInput, []);
+    });
+    app.post<{Body: ChatRequestBody}>("/v1/chat/completions", {schema: {body: chatBodySchema}}, (request, reply) => {
+        const formatted = options.chat.format(request.body.messages);
+        return serve(request, reply, "chat", formatted.tokens, formatted.stop);
+    });
+
+    async function serve(
+        request: FastifyRequest<{Body: CommonRequestBody}>, reply: FastifyReply, endpoint: Endpoint,
+        prompt: string | Token[], formatStops: readonly string[]
+    ): Promise<unknown> {
+        const body = request.body;
+        const rejection = checkRequest(body, modelId);
+        if (rejection != null)
+            return reply.status(400).send(errorBody(rejection.message, "invalid_request_error", rejection.param));
+        const abort = new AbortController();
+        // A client that goes away aborts its generation (or leaves the queue) and frees its decoder.
+        reply.raw.on("close", () => {
+            if (!reply.raw.writableFinished)
+                abort.abort(new Error("client disconnected"));
+        });
+        const generateOptions = toGenerateOptions(body, options.defaults, formatStops, abort.signal);
+        try {
+            resolveGenerateOptions(generateOptions);
+        } catch (error) {
+            if (isUsageError(error))
+                return reply.status(400).send(errorBody(error.message, "invalid_request_error", "bild"));
+            throw error;
+        }
+
+        let decoder: Decoder;
+        try {
+            decoder = await pool.acquire(abort.signal);
+        } catch (error) {
+            if (error instanceof QueueFullError)
+                return reply.status(429).header("retry-after", String(RETRY_AFTER_SECONDS))
+                    .send(errorBody(error.message, "rate_limit_error", null, "queue_full"));
+            if (abort.signal.aborted)
+                return reply.hijack();
+            throw error;
+        }
+        const mode = generateOptions.mode ?? "bild";
+        try {
+            if (body.stream === true)
+                return await streamResponse(reply, decoder, prompt, generateOptions, endpoint, mode, body.stream_options?.include_usage === true);
+            const result = await decoder.generate(prompt, generateOptions);
+            metrics.recordGeneration(result.stats);
+            return reply.send(completionResponse(result, endpoint, mode));
+        } catch (error) {
+            if (abort.signal.aborted) {
+                if (!reply.sent)
+                    reply.hijack();
+                return reply;
+            }
+            if (isUsageError(error))
+                return reply.status(400).send(errorBody(error.message, "invalid_request_error", endpoint === "chat" ? "messages" : "prompt"));
+            throw error;
+        } finally {
+            pool.release(decoder);
+        }
+    }
+
+    function completionResponse(result: GenerationResult, endpoint: Endpoint, mode: string) {
+        const common = {id: `${endpoint === "chat" ? "chatcmpl" : "cmpl"}-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: modelId};
+        const finish_reason = toOpenAiFinishReason(result.finishReason);
+        const choice = endpoint === "chat"
+            ? {index: 0, message: {role: "assistant", content: result.text}, logprobs: null, finish_reason}
+            : {index: 0, text: result.text, logprobs: null, finish_reason};
+        return {
+            ...common, object: endpoint === "chat" ? "chat.completion" : "text_completion", choices: [choice],
+            usage: usageOf(result.stats), bild: bildStatsOf(mode, result.stats)
+        };
+    }
+
+    async function streamResponse(
+        reply: FastifyReply, decoder: Decoder, prompt: string | Token[], generateOptions: GenerateOptions,
+        endpoint: Endpoint, mode: string, includeUsage: boolean
+    ): Promise<FastifyReply> {
+        const id = `${endpoint === "chat" ? "chatcmpl" : "cmpl"}-${randomUUID()}`;
+        const created = Math.floor(Date.now() / 1000);
+        const object = endpoint === "chat" ? "chat.completion.chunk" : "text_completion";
+        const chunk = (choice: object, extra: object = {}) => ({id, object, created, model: modelId, choices: [{index: 0, logprobs: null, ...choice}], ...extra});
+        const textChoice = (text: string, finish_reason: string | null) => endpoint === "chat"
+            ? {delta: text === "" ? {} : {content: text}, finish_reason}
+            : {text, finish_reason};
+
+        const stream = decoder.stream(prompt, generateOptions);
+        const iterator = stream[Symbol.asyncIterator]();
+        // Start decoding before committing to a 200: bad prompts still get their 400.
+        const first = await iterator.next();
+        reply.hijack();
+        const raw = reply.raw;
+        raw.writeHead(200, {"content-type": "text/event-stream", "cache-control": "no-cache", "connection": "keep-alive"});
+        const send = (data: object | string) => raw.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
+        if (endpoint === "chat")
+            send(chunk({delta: {role: "assistant", content: ""}, finish_reason: null}));
+        try {
+            for (let next = first; next.done !== true; next = await iterator.next())
+                send(chunk(textChoice(next.value, null)));
+            const result = await stream.result;
+            metrics.recordGeneration(result.stats);
+            send(chunk(textChoice("", toOpenAiFinishReason(result.finishReason)), {bild: bildStatsOf(mode, result.stats)}));
+            if (includeUsage)
+                send({id, object, created, model: modelId, choices: [], usage: usageOf(result.stats)});
+            send("[DONE]");
+        } catch (error) {
+            if (!raw.destroyed)
+                send(errorBody(error instanceof Error ? error.message : String(error), "server_error"));
+        } finally {
+            raw.end();
+        }
+        return reply;
+    }
+
+    return app;
+}
+
+function checkRequest(body: CommonRequestBody, modelId: string): {message: string, param: string} | undefined {
+    if (body.model != null && body.model !== modelId)
+        return {message: `unknown model "${body.model}": this server serves "${modelId}" (see GET /v1/models)`, param: "model"};
+    if (body.temperature != null && body.temperature !== 0)
+        return {message: `temperature ${body.temperature} is not supported yet: bild decodes greedily, use temperature 0`, param: "temperature"};
+    if (body.n != null && body.n !== 1)
+        return {message: "n must be 1: one choice per request", param: "n"};
+    return undefined;
+}
+
+function toGenerateOptions(body: CommonRequestBody, defaults: GenerateOptions, formatStops: readonly string[], signal: AbortSignal): GenerateOptions {
+    const stops = body.stop == null ? [] : typeof body.stop === "string" ? [body.stop] : body.stop;
+    const bild = body.bild ?? {};
+    return {
+        ...defaults,
+        mode: bild.mode ?? defaults.mode,
+        fallbackThreshold: bild.fallback ?? defaults.fallbackThreshold,
+        rollbackThreshold: bild.rollback ?? defaults.rollbackThreshold,
+        maxLittleTokens: bild.maxLittleTokens ?? defaults.maxLittleTokens,
+        runConfidence: bild.runConfidence ?? defaults.runConfidence,
+        draftTokens: bild.draft ?? defaults.draftTokens,
+        maxTokens: body.max_tokens ?? defaults.maxTokens ?? DEFAULT_MAX_TOKENS,
+        stop: [...stops, ...formatStops],
+        signal
+    };
+}

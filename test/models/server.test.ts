@@ -1,0 +1,199 @@
+import {after, before, describe, it} from "node:test";
+import assert from "node:assert/strict";
+import OpenAI from "openai";
+import autocannon from "autocannon";
+import {CODE_PAIR, readEvalPrompts} from "../support/sharedFixtures.js";
+import {startServer, type ServerProcess} from "../support/serverProcess.js";
+
+const MODEL = "code-big";
+const PAIR_ARGS = ["--big", CODE_PAIR.big, "--little", CODE_PAIR.little];
+const PROMPTS = readEvalPrompts("code-dev-prompts", 8).map((prompt) => prompt.prompt.slice(-300));
+
+type BildStats = {fallbacks: number, rollbacks: number, acceptance: number, little_accepted: number, big_calls: number, mode: string};
+
+async function postJson(url: string, body: unknown, raw?: string) {
+    const response = await fetch(url, {method: "POST", headers: {"content-type": "application/json"}, body: raw ?? JSON.stringify(body)});
+    return {status: response.status, headers: response.headers, json: await response.json() as {error?: {message: string, type: string}}};
+}
+
+async function waitUntilIdle(url: string): Promise<void> {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+        const health = await (await fetch(`${url}/health`)).json() as {busy: number};
+        if (health.busy === 0)
+            return;
+        assert.ok(Date.now() < deadline, "the server kept a decoder busy after its client left");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+}
+
+describe("bild serve (OpenAI API, real code pair)", () => {
+    let server: ServerProcess;
+    let client: OpenAI;
+    before(async () => {
+        server = await startServer([...PAIR_ARGS, "--parallel", "2", "--queue", "16"]);
+        client = new OpenAI({baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0});
+    });
+    after(async () => {
+        await server.stop();
+    });
+
+    it("lists its model and reports health", async () => {
+        const models = await client.models.list();
+        assert.deepEqual(models.data.map((model) => model.id), [MODEL]);
+        assert.equal((await (await fetch(`${server.url}/health`)).json() as {status: string}).status, "ok");
+    });
+
+    it("completes, with usage and this request's bild stats; rollback 0 equals mode big", async () => {
+        const completion = await client.completions.create({model: MODEL, prompt: PROMPTS[0]!, max_tokens: 24, temperature: 0,
+            // @ts-expect-error bild's extra request field
+            bild: {rollback: 0}});
+        assert.equal(completion.object, "text_completion");
+        assert.ok(completion.choices[0]!.text.length > 0);
+        assert.equal(completion.usage!.completion_tokens, 24);
+        const stats = (completion as unknown as {bild: BildStats}).bild;
+        assert.equal(stats.mode, "bild");
+        assert.equal(typeof stats.fallbacks, "number");
+        assert.ok(stats.acceptance >= 0 && stats.acceptance <= 1);
+
+        const big = await client.completions.create({model: MODEL, prompt: PROMPTS[0]!, max_tokens: 24,
+            // @ts-expect-error bild's extra request field
+            bild: {mode: "big"}});
+        assert.equal(completion.choices[0]!.text, big.choices[0]!.text);
+    });
+
+    it("chats with the plain template, and streams exactly the non-streamed text", async () => {
+        const messages = [{role: "system" as const, content: "You write JavaScript."}, {role: "user" as const, content: PROMPTS[1]!}];
+        const chat = await client.chat.completions.create({model: MODEL, messages, max_tokens: 20});
+        assert.equal(chat.object, "chat.completion");
+        assert.equal(chat.choices[0]!.message.role, "assistant");
+        let streamed = "";
+        let finish: string | null = null;
+        for await (const chunk of await client.chat.completions.create({model: MODEL, messages, max_tokens: 20, stream: true})) {
+            streamed += chunk.choices[0]?.delta.content ?? "";
+            finish = chunk.choices[0]?.finish_reason ?? finish;
+        }
+        assert.equal(streamed, chat.choices[0]!.message.content);
+        assert.equal(finish, chat.choices[0]!.finish_reason);
+
+        const full = await client.completions.create({model: MODEL, prompt: PROMPTS[2]!, max_tokens: 40});
+        let text = "";
+        for await (const chunk of await client.completions.create({model: MODEL, prompt: PROMPTS[2]!, max_tokens: 40, stream: true}))
+            text += chunk.choices[0]?.text ?? "";
+        assert.equal(text, full.choices[0]!.text);
+    });
+
+    it("cuts at stop strings, streamed or not, without leaking part of one", async () => {
+        const full = (await client.completions.create({model: MODEL, prompt: PROMPTS[3]!, max_tokens: 48})).choices[0]!.text;
+        const stop = full.includes("\n") ? "\n" : full.slice(5, 7);
+        const expected = full.slice(0, full.indexOf(stop));
+        const cut = await client.completions.create({model: MODEL, prompt: PROMPTS[3]!, max_tokens: 48, stop: [stop]});
+        assert.equal(cut.choices[0]!.text, expected);
+        assert.equal(cut.choices[0]!.finish_reason, "stop");
+        let streamed = "";
+        for await (const chunk of await client.completions.create({model: MODEL, prompt: PROMPTS[3]!, max_tokens: 48, stop, stream: true}))
+            streamed += chunk.choices[0]?.text ?? "";
+        assert.equal(streamed, expected);
+    });
+
+    it("serves 8 simultaneous requests with --parallel 2, each as if alone", async () => {
+        const request = (prompt: string) => client.completions.create({model: MODEL, prompt, max_tokens: 32});
+        const alone: string[] = [];
+        for (const prompt of PROMPTS)
+            alone.push((await request(prompt)).choices[0]!.text);
+        const together = await Promise.all(PROMPTS.map(request));
+        assert.deepEqual(together.map((completion) => completion.choices[0]!.text), alone);
+    });
+
+    it("answers bad input with a 400 OpenAI error and keeps serving", async () => {
+        const url = `${server.url}/v1/completions`;
+        const cases: [unknown, RegExp, string?][] = [
+            [undefined, /JSON/, "{\"prompt\": "],
+            [{prompt: "x", max_tokens: "5"}, /max_tokens must be integer/],
+            [{prompt: "x", max_tokens: -3}, /max_tokens must be >= 1/],
+            [{prompt: 42}, /prompt/],
+            [{model: "gpt-4", prompt: "x"}, /unknown model "gpt-4"/],
+            [{prompt: "x", temperature: 0.7}, /temperature 0.7 is not supported yet/],
+            [{prompt: "let a = 1;\n".repeat(400), max_tokens: 8}, /exceed the context size/],
+            [{prompt: "x", bild: {rollback: -1}}, /rollback must be >= 0/],
+            [{prompt: "x", bild: {speed: 3}}, /additional properties/]
+        ];
+        for (const [body, pattern, raw] of cases) {
+            const response = await postJson(url, body, raw);
+            assert.equal(response.status, 400, JSON.stringify(body ?? raw));
+            assert.equal(response.json.error?.type, "invalid_request_error");
+            assert.match(response.json.error!.message, pattern);
+        }
+        const chat = await postJson(`${server.url}/v1/chat/completions`, {messages: [{role: "robot", content: "hi"}]});
+        assert.equal(chat.status, 400);
+        const ok = await client.completions.create({model: MODEL, prompt: "x", max_tokens: 4});
+        assert.equal(ok.usage!.completion_tokens, 4);
+    });
+
+    it("exposes Prometheus metrics", async () => {
+        const text = await (await fetch(`${server.url}/metrics`)).text();
+        for (const name of ["bild_requests_total", "bild_generated_tokens_total", "bild_fallbacks_total", "bild_rollbacks_total",
+            "bild_big_calls_total", "bild_queue_depth", "bild_request_duration_seconds_bucket"])
+            assert.match(text, new RegExp(`^${name}`, "m"), name);
+        assert.match(text, /bild_requests_total\{endpoint="\/v1\/completions",status="400"\} \d+/);
+    });
+
+    it("survives a bounded load run with zero errors and no memory growth", async () => {
+        const run = (duration: number) => new Promise<{result: autocannon.Result, latencies: number[]}>((resolve, reject) => {
+            const latencies: number[] = [];
+            const instance = autocannon({
+                url: `${server.url}/v1/completions`, method: "POST", connections: 4, duration,
+                headers: {"content-type": "application/json"},
+                body: JSON.stringify({model: MODEL, prompt: PROMPTS[4]!, max_tokens: 8})
+            }, (error, result) => error == null ? resolve({result, latencies}) : reject(error));
+            instance.on("response", (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+        });
+        await run(2);
+        const before = await server.rssBytes();
+        const {result, latencies} = await run(10);
+        const afterRun = await server.rssBytes();
+        assert.equal(result.errors, 0);
+        assert.equal(result.non2xx, 0);
+        assert.ok(latencies.length > 0);
+        assert.ok(afterRun < before * 1.1 + 16 * 2 ** 20, `RSS grew from ${before} to ${afterRun} bytes`);
+        latencies.sort((a, b) => a - b);
+        const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
+        process.stderr.write(`load run (10 s, 4 connections, --parallel 2, 8 tokens per request): ` +
+            `${(latencies.length / 10).toFixed(1)} req/s, latency p50 ${percentile(0.5).toFixed(0)} ms, p95 ${percentile(0.95).toFixed(0)} ms, ` +
+            `${latencies.length} requests, RSS ${(before / 2 ** 20).toFixed(0)} → ${(afterRun / 2 ** 20).toFixed(0)} MiB\n`);
+    });
+});
+
+describe("bild serve admission (real code pair, --parallel 1)", () => {
+    let server: ServerProcess;
+    before(async () => {
+        server = await startServer([...PAIR_ARGS, "--parallel", "1", "--queue", "1"]);
+    });
+    after(async () => {
+        await server.stop();
+    });
+
+    it("answers 429 with Retry-After when the queue is full", async () => {
+        const body = {prompt: PROMPTS[5]!, max_tokens: 120};
+        const responses = await Promise.all([1, 2, 3, 4].map(() => postJson(`${server.url}/v1/completions`, body)));
+        const statuses = responses.map((response) => response.status).sort();
+        assert.deepEqual(statuses, [200, 200, 429, 429]);
+        const limited = responses.find((response) => response.status === 429)!;
+        assert.equal(limited.headers.get("retry-after"), "1");
+        assert.equal(limited.json.error?.type, "rate_limit_error");
+    });
+
+    it("frees the slot of a stream whose client disconnects", async () => {
+        const controller = new AbortController();
+        const response = await fetch(`${server.url}/v1/completions`, {
+            method: "POST", headers: {"content-type": "application/json"}, signal: controller.signal,
+            body: JSON.stringify({prompt: PROMPTS[6]!, max_tokens: 200, stream: true})
+        });
+        const reader = response.body!.getReader();
+        await reader.read();
+        controller.abort();
+        await waitUntilIdle(server.url);
+        const next = await postJson(`${server.url}/v1/completions`, {prompt: "x", max_tokens: 4});
+        assert.equal(next.status, 200);
+    });
+});

@@ -1,0 +1,21 @@
+import {spawn} from "node:child_process";
+import {fileURLToPath} from "node:url";
+
+/** The compiled CLI entry point. */
+export const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+
+export type CliRun = {code: number | null, stdout: string, stderr: string};
+
+/** Runs the compiled `bild` CLI with `args`, feeding `stdin` (empty by default). */
+export function runCli(args: string[], stdin = ""): Promise<CliRun> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [CLI, ...args], {stdio: ["pipe", "pipe", "pipe"]});
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk) => stdout += chunk);
+        child.stderr.on("data", (chunk) => stderr += chunk);
+        child.on("error", reject);
+        child.on("close", (code) => resolve({code, stdout, stderr}));
+        child.stdin.end(stdin);
+    });
+}
