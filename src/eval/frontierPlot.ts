@@ -21,12 +21,13 @@ export async function frontierSvg(rows: readonly BenchRow[], title: string): Pro
             {
                 transform: [{filter: "datum.frontier"}],
                 mark: {type: "line", color: "#888", strokeDash: [4, 3]},
-                encoding: {x: {field: "speedup", type: "quantitative"}, y: {field: "rougeLDelta", type: "quantitative"}}
+                encoding: {x: {field: "speedup", type: "quantitative", scale: {type: "log"}}, y: {field: "rougeLDelta", type: "quantitative"}}
             },
             {
                 mark: {type: "point", filled: true, size: 70},
                 encoding: {
-                    x: {field: "speedup", type: "quantitative", title: "speed-up vs big (×)", scale: {zero: false}},
+                    // Log scale: the little model's ~50× would squash every other row against 1×.
+                    x: {field: "speedup", type: "quantitative", title: "speed-up vs big (×, log scale)", scale: {type: "log"}},
                     y: {field: "rougeLDelta", type: "quantitative", title: "ROUGE-L vs reference, points relative to big", scale: {zero: false}},
                     color: {field: "mode", type: "nominal", title: "mode"},
                     shape: {field: "frontier", type: "nominal", title: "on frontier"}
@@ -37,7 +38,7 @@ export async function frontierSvg(rows: readonly BenchRow[], title: string): Pro
                 transform: [{filter: "datum.frontier"}],
                 mark: {type: "text", align: "left", dx: 6, dy: -6, fontSize: 9},
                 encoding: {
-                    x: {field: "speedup", type: "quantitative"},
+                    x: {field: "speedup", type: "quantitative", scale: {type: "log"}},
                     y: {field: "rougeLDelta", type: "quantitative"},
                     text: {field: "name", type: "nominal"}
                 }

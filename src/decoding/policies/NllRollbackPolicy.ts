@@ -3,7 +3,7 @@ import type {RollbackPolicy} from "./RollbackPolicy.js";
 
 /**
  * Default rollback threshold α_RB. The paper sweeps 2–5; on the bundled code pair (see README,
- * "Choosing the defaults") 2 kept ROUGE-L against the big model's output within a point while
+ * "Defaults and why") 2 kept ROUGE-L against the big model's output within a point while
  * halving the rollbacks of a lossless run.
  */
 export const DEFAULT_ROLLBACK_THRESHOLD = 2;
