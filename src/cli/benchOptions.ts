@@ -1,5 +1,9 @@
 import {Option, type Command} from "commander";
 import {DEFAULT_BILD_GRID, parseBildGrid, type BildGrid} from "../eval/benchRows.js";
+import type {BenchRowSpec} from "../eval/benchTypes.js";
+import {BENCH_SEQUENCES, runBench, type BenchOutput} from "../eval/runBench.js";
+import {startProgress} from "./benchProgress.js";
+import {loadPairFromOptions, type ModelCliOptions} from "./modelOptions.js";
 import {readPromptFile, type EvalPrompt} from "../eval/promptFile.js";
 import {BildUsageError} from "../errors.js";
 import {parsePositiveInteger} from "./parseNumbers.js";
@@ -33,4 +37,20 @@ export async function loadBenchPrompts(options: BenchCliOptions): Promise<EvalPr
 
 export function benchGrid(options: BenchCliOptions): BildGrid {
     return parseBildGrid(options.grid ?? []);
+}
+
+/** Loads the prompts and the pair, runs `rows` with a progress bar, and frees the models. */
+export async function runBenchFromOptions(
+    options: ModelCliOptions & BenchCliOptions, rows: readonly BenchRowSpec[], label: string
+): Promise<{output: BenchOutput, prompts: EvalPrompt[]}> {
+    const prompts = await loadBenchPrompts(options);
+    const pair = await loadPairFromOptions(options, BENCH_SEQUENCES);
+    try {
+        const progress = startProgress(rows.length * prompts.length, label);
+        const output = await runBench({pair, prompts, rows, maxTokens: options.maxTokens, onProgress: progress.tick})
+            .finally(() => progress.stop());
+        return {output, prompts};
+    } finally {
+        await pair[Symbol.asyncDispose]();
+    }
 }

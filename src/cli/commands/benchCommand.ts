@@ -5,11 +5,10 @@ import path from "node:path";
 import {benchRowSpecs, DEFAULT_DRAFT_LENGTHS, parseModes, ALL_BENCH_MODES} from "../../eval/benchRows.js";
 import {markdownTable} from "../../eval/benchReport.js";
 import {frontierSvg, svgToPng} from "../../eval/frontierPlot.js";
-import {BENCH_SEQUENCES, ORACLE_ROW, runBench} from "../../eval/runBench.js";
+import {ORACLE_ROW} from "../../eval/runBench.js";
 import {BildUsageError} from "../../errors.js";
-import {addBenchOptions, benchGrid, loadBenchPrompts, type BenchCliOptions} from "../benchOptions.js";
-import {startProgress} from "../benchProgress.js";
-import {addModelOptions, loadPairFromOptions, type ModelCliOptions} from "../modelOptions.js";
+import {addBenchOptions, benchGrid, runBenchFromOptions, type BenchCliOptions} from "../benchOptions.js";
+import {addModelOptions, type ModelCliOptions} from "../modelOptions.js";
 import {parsePositiveInteger} from "../parseNumbers.js";
 
 type BenchCommandOptions = ModelCliOptions & BenchCliOptions & {
@@ -40,41 +39,33 @@ async function runBenchCommand(options: BenchCommandOptions): Promise<void> {
         }
     });
     const rows = benchRowSpecs(modes, benchGrid(options), draftLengths);
-    const prompts = await loadBenchPrompts(options);
-    const pair = await loadPairFromOptions(options, BENCH_SEQUENCES);
-    try {
-        const progress = startProgress(rows.length * prompts.length, "bench");
-        const output = await runBench({pair, prompts, rows, maxTokens: options.maxTokens, onProgress: progress.tick})
-            .finally(() => progress.stop());
-        const reported = modes.includes("oracle") ? output.rows : output.rows.filter((row) => row.name !== ORACLE_ROW);
-        const table = markdownTable(reported);
-        process.stdout.write(table + "\n");
+    const {output, prompts} = await runBenchFromOptions(options, rows, "bench");
+    const reported = modes.includes("oracle") ? output.rows : output.rows.filter((row) => row.name !== ORACLE_ROW);
+    const table = markdownTable(reported);
+    process.stdout.write(table + "\n");
 
-        await mkdir(options.out, {recursive: true});
-        const title = `${path.basename(options.big)} / ${path.basename(options.little)}, ${prompts.length} prompts × ${options.maxTokens} tokens`;
-        const svg = await frontierSvg(reported, title);
-        await writeFile(path.join(options.out, "frontier.svg"), svg);
-        await writeFile(path.join(options.out, "frontier.png"), svgToPng(svg));
-        await writeFile(path.join(options.out, "table.md"), table + "\n");
-        await writeFile(path.join(options.out, "results.json"), JSON.stringify({
-            command: process.argv.slice(1).join(" "),
-            date: new Date().toISOString(),
-            machine: {cpu: os.cpus()[0]?.model, cpus: os.cpus().length, memoryGiB: os.totalmem() / 2 ** 30, platform: `${os.platform()} ${os.release()}`},
-            versions: {node: process.version, ...(await packageVersions())},
-            models: {big: options.big, little: options.little},
-            settings: {
-                threads: options.threads, bigThreads: options.bigThreads ?? options.threads, littleThreads: options.littleThreads ?? options.threads,
-                contextSize: options.contextSize, batchSize: options.batchSize, maxTokens: options.maxTokens, prompts: prompts.length,
-                promptFile: options.prompts
-            },
-            costCurves: output.costCurves,
-            rows: reported,
-            records: output.records
-        }, (_, value) => value === Number.POSITIVE_INFINITY ? "inf" : value, 2) + "\n");
-        process.stderr.write(`wrote ${path.join(options.out, "results.json")}, table.md, frontier.svg, frontier.png\n`);
-    } finally {
-        await pair[Symbol.asyncDispose]();
-    }
+    await mkdir(options.out, {recursive: true});
+    const title = `${path.basename(options.big)} / ${path.basename(options.little)}, ${prompts.length} prompts × ${options.maxTokens} tokens`;
+    const svg = await frontierSvg(reported, title);
+    await writeFile(path.join(options.out, "frontier.svg"), svg);
+    await writeFile(path.join(options.out, "frontier.png"), svgToPng(svg));
+    await writeFile(path.join(options.out, "table.md"), table + "\n");
+    await writeFile(path.join(options.out, "results.json"), JSON.stringify({
+        command: process.argv.slice(1).join(" "),
+        date: new Date().toISOString(),
+        machine: {cpu: os.cpus()[0]?.model, cpus: os.cpus().length, memoryGiB: os.totalmem() / 2 ** 30, platform: `${os.platform()} ${os.release()}`},
+        versions: {node: process.version, ...(await packageVersions())},
+        models: {big: options.big, little: options.little},
+        settings: {
+            threads: options.threads, bigThreads: options.bigThreads ?? options.threads, littleThreads: options.littleThreads ?? options.threads,
+            contextSize: options.contextSize, batchSize: options.batchSize, maxTokens: options.maxTokens, prompts: prompts.length,
+            promptFile: options.prompts
+        },
+        costCurves: output.costCurves,
+        rows: reported,
+        records: output.records
+    }, (_, value) => value === Number.POSITIVE_INFINITY ? "inf" : value, 2) + "\n");
+    process.stderr.write(`wrote ${path.join(options.out, "results.json")}, table.md, frontier.svg, frontier.png\n`);
 }
 
 async function packageVersions(): Promise<Record<string, string>> {

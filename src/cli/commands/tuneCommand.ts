@@ -2,11 +2,9 @@ import {Command, Option} from "commander";
 import {benchRowSpecs} from "../../eval/benchRows.js";
 import type {BenchRow} from "../../eval/benchTypes.js";
 import {asCliFlags, asLibraryOptions, chooseSettings} from "../../eval/chooseSettings.js";
-import {BENCH_SEQUENCES, runBench} from "../../eval/runBench.js";
 import {BildUsageError} from "../../errors.js";
-import {addBenchOptions, benchGrid, loadBenchPrompts, type BenchCliOptions} from "../benchOptions.js";
-import {startProgress} from "../benchProgress.js";
-import {addModelOptions, loadPairFromOptions, type ModelCliOptions} from "../modelOptions.js";
+import {addBenchOptions, benchGrid, runBenchFromOptions, type BenchCliOptions} from "../benchOptions.js";
+import {addModelOptions, type ModelCliOptions} from "../modelOptions.js";
 import {parseNumber} from "../parseNumbers.js";
 
 const DEFAULT_MAX_QUALITY_DROP = 1;
@@ -28,23 +26,15 @@ async function runTune(options: TuneOptions): Promise<void> {
     if (options.maxQualityDrop < 0)
         throw new BildUsageError(`--max-quality-drop must be ≥ 0 ROUGE-L points, got ${options.maxQualityDrop}`);
     const rows = benchRowSpecs(["big", "bild"], benchGrid(options), []);
-    const prompts = await loadBenchPrompts(options);
-    const pair = await loadPairFromOptions(options, BENCH_SEQUENCES);
-    try {
-        const progress = startProgress(rows.length * prompts.length, "tune");
-        const output = await runBench({pair, prompts, rows, maxTokens: options.maxTokens, onProgress: progress.tick})
-            .finally(() => progress.stop());
-        const choice = chooseSettings(output.rows, options.maxQualityDrop);
-        const describe = (row: BenchRow) =>
-            `${row.name}: ${row.speedup.toFixed(2)}× big, ROUGE-L ${row.rougeLDelta >= 0 ? "+" : ""}${row.rougeLDelta.toFixed(2)} points, ` +
-            `${row.exactMatchPct.toFixed(0)}% of outputs identical to big\n  CLI:     ${asCliFlags(row)}\n  library: ${asLibraryOptions(row)}`;
-        process.stdout.write(`${prompts.length} prompts × ${options.maxTokens} tokens, ${rows.length - 1} BiLD settings\n`);
-        process.stdout.write(choice.withinBudget == null
-            ? `no BiLD setting beats big within a ${options.maxQualityDrop}-point ROUGE-L drop: decode with --mode big\n`
-            : `fastest within a ${options.maxQualityDrop}-point ROUGE-L drop — ${describe(choice.withinBudget)}\n`);
-        if (choice.lossless != null)
-            process.stdout.write(`best lossless — ${describe(choice.lossless)}\n`);
-    } finally {
-        await pair[Symbol.asyncDispose]();
-    }
+    const {output, prompts} = await runBenchFromOptions(options, rows, "tune");
+    const choice = chooseSettings(output.rows, options.maxQualityDrop);
+    const describe = (row: BenchRow) =>
+        `${row.name}: ${row.speedup.toFixed(2)}× big, ROUGE-L ${row.rougeLDelta >= 0 ? "+" : ""}${row.rougeLDelta.toFixed(2)} points, ` +
+        `${row.exactMatchPct.toFixed(0)}% of outputs identical to big\n  CLI:     ${asCliFlags(row)}\n  library: ${asLibraryOptions(row)}`;
+    process.stdout.write(`${prompts.length} prompts × ${options.maxTokens} tokens, ${rows.length - 1} BiLD settings\n`);
+    process.stdout.write(choice.withinBudget == null
+        ? `no BiLD setting beats big within a ${options.maxQualityDrop}-point ROUGE-L drop: decode with --mode big\n`
+        : `fastest within a ${options.maxQualityDrop}-point ROUGE-L drop — ${describe(choice.withinBudget)}\n`);
+    if (choice.lossless != null)
+        process.stdout.write(`best lossless — ${describe(choice.lossless)}\n`);
 }
