@@ -13,3 +13,11 @@ export class BildUsageError extends Error {
 export function isUsageError(error: unknown): error is BildUsageError {
     return error instanceof BildUsageError;
 }
+
+/** The user interrupted the command (Ctrl-C); the CLI exits with 130 like a shell does. */
+export class BildInterruptedError extends Error {
+    public constructor() {
+        super("interrupted");
+        this.name = "BildInterruptedError";
+    }
+}

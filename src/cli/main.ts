@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import {Command, CommanderError} from "commander";
-import {isUsageError} from "../errors.js";
+import {BildInterruptedError, isUsageError} from "../errors.js";
 import {createGenerateCommand} from "./commands/generateCommand.js";
 import {createBenchCommand} from "./commands/benchCommand.js";
 import {createTuneCommand} from "./commands/tuneCommand.js";
 import {createServeCommand} from "./commands/serveCommand.js";
 
 const USAGE_EXIT_CODE = 2;
+const INTERRUPTED_EXIT_CODE = 130;
 
 const program = new Command("bild")
     .description("Big Little Decoder: a little model writes, a big model checks (llama.cpp)")
@@ -23,6 +24,9 @@ try {
     if (error instanceof CommanderError) {
         // Commander has already printed its one-line message (or the help / version text).
         process.exitCode = error.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
+    } else if (error instanceof BildInterruptedError) {
+        process.stderr.write("\nbild: interrupted\n");
+        process.exitCode = INTERRUPTED_EXIT_CODE;
     } else if (isUsageError(error)) {
         process.stderr.write(`bild: error: ${error.message}\n`);
         process.exitCode = USAGE_EXIT_CODE;

@@ -1,10 +1,11 @@
 import {after, before, describe, it} from "node:test";
 import assert from "node:assert/strict";
+import {spawn} from "node:child_process";
 import {mkdtemp, rm, writeFile, copyFile, truncate} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import path from "node:path";
 import {CODE_PAIR, sharedModel} from "../support/sharedFixtures.js";
-import {runCli, type CliRun as Run} from "../support/runCli.js";
+import {CLI, runCli, type CliRun as Run} from "../support/runCli.js";
 
 
 
@@ -57,6 +58,24 @@ describe("bild generate (CLI, real models)", () => {
         assert.match(run.stderr, /tokens: 8 generated/);
         assert.match(run.stderr, /big: \d+ calls/);
         assert.doesNotMatch(run.stdout, /\u001b\[/);
+    });
+
+    it("stops on Ctrl-C with exit code 130, keeping the text streamed so far", async () => {
+        const child = spawn(process.execPath, [CLI, ...PAIR_ARGS, "--prompt", "function f() {", "--max-tokens", "900", "--mode", "big"],
+            {stdio: ["ignore", "pipe", "pipe"]});
+        let stdout = "";
+        let stderr = "";
+        child.stderr.on("data", (chunk) => stderr += chunk);
+        const exit = new Promise<number | null>((resolve) => child.on("close", resolve));
+        await new Promise<void>((resolve) => child.stdout.once("data", (chunk) => {
+            stdout += chunk;
+            child.kill("SIGINT");
+            resolve();
+        }));
+        child.stdout.on("data", (chunk) => stdout += chunk);
+        assert.equal(await exit, 130);
+        assert.equal(stderr.trim(), "bild: interrupted");
+        assert.ok(stdout.length > 0);
     });
 
     it("rejects a missing file, a directory, a non-GGUF file and a truncated GGUF", async () => {

@@ -1,6 +1,7 @@
 import {Command, Option} from "commander";
 import {Decoder} from "../../decoding/Decoder.js";
 import {resolveGenerateOptions} from "../../decoding/GenerateOptions.js";
+import {BildInterruptedError} from "../../errors.js";
 import type {GenerationResult, GenerationStats} from "../../decoding/GenerationResult.js";
 import {addDecodingOptions, toGenerateOptions, type DecodingCliOptions} from "../decodingOptions.js";
 import {addModelOptions, loadPairFromOptions, type ModelCliOptions} from "../modelOptions.js";
@@ -33,7 +34,7 @@ async function runGenerate(options: GenerateCliOptions): Promise<void> {
     resolveGenerateOptions(generateOptions);
     const prompt = await readPrompt(options.prompt);
     const abort = new AbortController();
-    const onInterrupt = () => abort.abort(new Error("interrupted"));
+    const onInterrupt = () => abort.abort(new BildInterruptedError());
     process.once("SIGINT", onInterrupt);
     const pair = await loadPairFromOptions(options);
     const decoder = Decoder.fromPair(pair);
