@@ -31,10 +31,6 @@ export class ChatFormatter {
         this.#hasTemplate = typeof model.fileInfo.metadata.tokenizer?.chat_template === "string";
     }
 
-    public get usesModelTemplate(): boolean {
-        return this.#hasTemplate;
-    }
-
     public format(messages: readonly ChatMessage[]): ChatPrompt {
         return this.#hasTemplate ? this.#formatWithTemplate(messages) : this.#formatPlain(messages);
     }

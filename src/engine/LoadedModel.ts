@@ -55,11 +55,6 @@ export class LoadedModel implements AsyncDisposable {
         return this.#context.contextSize;
     }
 
-    /** Sequences not handed out yet. */
-    public get freeSequences(): number {
-        return this.#context.sequencesLeft;
-    }
-
     /** A fresh, empty sequence; dispose it to give its slot back. */
     public createSequence(): LlamaModelSequence {
         return new LlamaModelSequence(this.#context.getSequence(), this.#runner);

@@ -203,7 +203,7 @@ function aggregateRows(specs: readonly BenchRowSpec[], records: readonly BenchRe
     return rows;
 }
 
-export function median(values: readonly number[]): number {
+function median(values: readonly number[]): number {
     if (values.length === 0)
         return Number.NaN;
     const sorted = [...values].sort((a, b) => a - b);
