@@ -52,16 +52,11 @@ export class Decoder implements AsyncDisposable {
      * @param prompt - text, or token ids used as they are (BOS included where the model wants it).
      */
     public async generate(prompt: string | readonly Token[], options: GenerateOptions = {}): Promise<GenerationResult> {
-        const resolved = resolveGenerateOptions(options);
-        this.#acquire();
-        try {
-            const {state, strategy, startTime} = await this.#start(prompt, resolved);
-            for await (const _ of strategy.decode(state))
-                resolved.signal?.throwIfAborted();
-            return this.#finish(state, resolved, startTime);
-        } finally {
-            this.#busy = false;
-        }
+        const steps = this.#decode(prompt, resolveGenerateOptions(options));
+        let step = await steps.next();
+        while (step.done !== true)
+            step = await steps.next();
+        return step.value;
     }
 
     /**
@@ -95,14 +90,14 @@ export class Decoder implements AsyncDisposable {
         prompt: string | readonly Token[], options: ResolvedGenerateOptions,
         settle: {resolve(result: GenerationResult): void, reject(error: unknown): void}
     ): AsyncGenerator<string, void, void> {
-        this.#acquire();
+        const {codec} = this.#parts;
+        const steps = this.#decode(prompt, options);
         try {
-            const {state, strategy, startTime} = await this.#start(prompt, options);
-            const {codec} = this.#parts;
             let emitted = 0;
             let decodedFinal = 0;
-            for await (const _ of strategy.decode(state)) {
-                options.signal?.throwIfAborted();
+            let step = await steps.next();
+            for (; step.done !== true; step = await steps.next()) {
+                const state = step.value;
                 if (state.finalLength === decodedFinal)
                     continue;
                 decodedFinal = state.finalLength;
@@ -113,13 +108,32 @@ export class Decoder implements AsyncDisposable {
                     emitted = end;
                 }
             }
-            const result = this.#finish(state, options, startTime);
+            const result = step.value;
             if (result.text.length > emitted)
                 yield result.text.slice(emitted);
             settle.resolve(result);
         } catch (error) {
             settle.reject(error);
             throw error;
+        } finally {
+            // A reader that stops early ends the generation and frees the decoder.
+            await steps.return(undefined as never);
+        }
+    }
+
+    /**
+     * The one generation path: takes the decoder, yields the state after every step (checking the
+     * abort signal between steps), returns the result, and frees the decoder however it ends.
+     */
+    async *#decode(prompt: string | readonly Token[], options: ResolvedGenerateOptions): AsyncGenerator<GenerationState, GenerationResult, void> {
+        this.#acquire();
+        try {
+            const {state, strategy, startTime} = await this.#start(prompt, options);
+            for await (const _ of strategy.decode(state)) {
+                options.signal?.throwIfAborted();
+                yield state;
+            }
+            return this.#finish(state, options, startTime);
         } finally {
             this.#busy = false;
         }
