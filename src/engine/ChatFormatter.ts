@@ -1,5 +1,6 @@
-import {resolveChatWrapper, type ChatHistoryItem, type LlamaModel, type Token as LlamaToken} from "node-llama-cpp";
+import {resolveChatWrapper, type ChatHistoryItem, type ChatWrapper, type LlamaModel, type Token as LlamaToken} from "node-llama-cpp";
 import type {Token} from "./ModelSequence.js";
+import type {Tokenizer} from "./Tokenizer.js";
 
 export type ChatMessage = {
     readonly role: "system" | "user" | "assistant",
@@ -14,7 +15,7 @@ export type ChatPrompt = {
 };
 
 /** The plain format for models whose GGUF has no chat template. */
-export const PLAIN_CHAT_ROLES = {system: "System", user: "User", assistant: "Assistant"} as const;
+const PLAIN_CHAT_ROLES = {system: "System", user: "User", assistant: "Assistant"} as const;
 const PLAIN_TURN_STOP = "\nUser:";
 
 /**
@@ -24,27 +25,27 @@ const PLAIN_TURN_STOP = "\nUser:";
  */
 export class ChatFormatter {
     readonly #model: LlamaModel;
-    readonly #hasTemplate: boolean;
+    readonly #tokenizer: Tokenizer;
+    // Resolved once: the template does not change between requests.
+    readonly #wrapper: ChatWrapper | undefined;
 
-    public constructor(model: LlamaModel) {
+    public constructor(model: LlamaModel, tokenizer: Tokenizer) {
         this.#model = model;
-        this.#hasTemplate = typeof model.fileInfo.metadata.tokenizer?.chat_template === "string";
+        this.#tokenizer = tokenizer;
+        this.#wrapper = typeof model.fileInfo.metadata.tokenizer?.chat_template === "string" ? resolveChatWrapper(model) : undefined;
     }
 
     public format(messages: readonly ChatMessage[]): ChatPrompt {
-        return this.#hasTemplate ? this.#formatWithTemplate(messages) : this.#formatPlain(messages);
+        return this.#wrapper == null ? this.#formatPlain(messages) : this.#formatWithTemplate(this.#wrapper, messages);
     }
 
     #formatPlain(messages: readonly ChatMessage[]): ChatPrompt {
         const text = messages.map((message) => `${PLAIN_CHAT_ROLES[message.role]}: ${message.content}\n`).join("") +
             `${PLAIN_CHAT_ROLES.assistant}:`;
-        const tokens = this.#model.tokenize(text);
-        const bos = this.#model.tokens.bos;
-        return {tokens: this.#model.tokens.shouldPrependBosToken && bos != null ? [bos, ...tokens] : tokens, stop: [PLAIN_TURN_STOP]};
+        return {tokens: this.#tokenizer.encodePrompt(text), stop: [PLAIN_TURN_STOP]};
     }
 
-    #formatWithTemplate(messages: readonly ChatMessage[]): ChatPrompt {
-        const wrapper = resolveChatWrapper(this.#model);
+    #formatWithTemplate(wrapper: ChatWrapper, messages: readonly ChatMessage[]): ChatPrompt {
         const chatHistory: ChatHistoryItem[] = messages.map((message): ChatHistoryItem => message.role === "assistant"
             ? {type: "model", response: [message.content]}
             : {type: message.role, text: message.content});

@@ -89,6 +89,8 @@ export class NativeBatchRunner {
     ): Promise<NativeNextToken[]> {
         return this.#exclusive(async () => {
             const context = this.#context;
+            // node-llama-cpp's own scheduler (used by the bench's peer on the same context) may have
+            // changed the thread count since our last batch.
             context.setThreads(this.#threads);
             const firstOutput = tokens.length - outputCount;
             const results: NativeNextToken[] = [];
@@ -100,7 +102,7 @@ export class NativeBatchRunner {
                     logitIndexes[i] = end - outputsHere - start + i;
                 context.initBatch(end - start);
                 const batchLogitIndexes = context.addToBatch(
-                    sequenceId, startPosition + start, Uint32Array.from(tokens.slice(start, end)), logitIndexes
+                    sequenceId, startPosition + start, Uint32Array.from({length: end - start}, (_, i) => tokens[start + i]!), logitIndexes
                 );
                 await context.decodeBatch();
                 for (let i = 0; i < outputsHere; i++) {

@@ -41,15 +41,16 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
     const bigSpec = rows.find((row) => row.mode === "big");
     if (bigSpec == null)
         throw new Error("a bench needs the big row: every speed-up and quality delta is relative to it");
+    // Every prompt is tokenized once and shared by the peer, the scorers and the oracle.
+    const promptTokens = new Map(prompts.map((prompt) => [prompt.id, pair.tokenizer.encodePrompt(prompt.prompt)]));
     const decoder = Decoder.fromPair(pair);
     const bigScorer = pair.big.createSequence();
     const littleScorer = pair.little.createSequence();
     try {
         const run = async (spec: BenchRowSpec, prompt: EvalPrompt, tokens: number): Promise<RawRun> => {
             if (spec.mode === "peer") {
-                const promptTokens = pair.tokenizer.encodePrompt(prompt.prompt);
                 const start = performance.now();
-                const generated = await new PeerSpeculativeDecoder(pair.big, pair.little, spec.settings).generate(promptTokens, tokens);
+                const generated = await new PeerSpeculativeDecoder(pair.big, pair.little, spec.settings).generate(promptTokens.get(prompt.id)!, tokens);
                 const ms = performance.now() - start;
                 return {row: spec.name, promptId: prompt.id, ms, tokens: generated, text: pair.tokenizer.decode(generated)};
             }
@@ -68,12 +69,13 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
                 input.onProgress?.();
             }
 
-        const records = await scoreRuns(runs, prompts, bigSpec.name, pair, bigScorer);
+        const records = await scoreRuns(runs, prompts, promptTokens, bigSpec.name, bigScorer);
+        const position = Math.round(median([...promptTokens.values()].map((tokens) => tokens.length)));
         const costCurves = {
-            little: await measureCostCurve(littleScorer, medianPromptLength(prompts, pair), () => 1),
-            big: await measureCostCurve(bigScorer, medianPromptLength(prompts, pair), (tokens) => Math.min(tokens, 32))
+            little: await measureCostCurve(littleScorer, position, () => 1),
+            big: await measureCostCurve(bigScorer, position, (tokens) => Math.min(tokens, 32))
         };
-        const oracleRecords = await oracleRun(records.filter((record) => record.row === bigSpec.name), prompts, pair, littleScorer, costCurves);
+        const oracleRecords = await oracleRun(records.filter((record) => record.row === bigSpec.name), promptTokens, littleScorer, costCurves);
         return {rows: aggregateRows(rows, [...records, ...oracleRecords], bigSpec.name), records: [...records, ...oracleRecords], costCurves};
     } finally {
         await littleScorer[Symbol.asyncDispose]();
@@ -84,7 +86,8 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
 
 /** Quality of every run: against the reference, against the big row, and as the big model rates it. */
 async function scoreRuns(
-    runs: readonly RawRun[], prompts: readonly EvalPrompt[], bigRow: string, pair: ModelPair, bigScorer: ModelSequence
+    runs: readonly RawRun[], prompts: readonly EvalPrompt[], promptTokens: ReadonlyMap<string, Token[]>, bigRow: string,
+    bigScorer: ModelSequence
 ): Promise<BenchRecord[]> {
     const promptsById = new Map(prompts.map((prompt) => [prompt.id, prompt]));
     const bigRuns = new Map(runs.filter((run) => run.row === bigRow).map((run) => [run.promptId, run]));
@@ -102,7 +105,7 @@ async function scoreRuns(
             rougeLVsBig: rougeL(run.text, big.text),
             identicalToBig: prefixAgreement === big.tokens.length && run.tokens.length === big.tokens.length,
             prefixAgreement,
-            meanNllBig: await meanNll(bigScorer, pair.tokenizer.encodePrompt(prompt.prompt), run.tokens)
+            meanNllBig: await meanNll(bigScorer, promptTokens.get(prompt.id)!, run.tokens)
         });
     }
     return records;
@@ -117,10 +120,6 @@ async function meanNll(scorer: ModelSequence, prompt: readonly Token[], tokens: 
     for (let i = 0; i < tokens.length; i++)
         sum += facts[i]!.scoredNll;
     return sum / tokens.length;
-}
-
-function medianPromptLength(prompts: readonly EvalPrompt[], pair: ModelPair): number {
-    return Math.round(median(prompts.map((prompt) => pair.tokenizer.encodePrompt(prompt.prompt).length)));
 }
 
 /** Milliseconds of one call by tokens fed, after a prompt-sized prefix; median of a few repeats. */
@@ -144,17 +143,16 @@ async function measureCostCurve(sequence: ModelSequence, position: number, outpu
 
 /** The oracle's time per prompt; its output is the big model's, so its quality is big's. */
 async function oracleRun(
-    bigRecords: readonly BenchRecord[], prompts: readonly EvalPrompt[], pair: ModelPair, littleScorer: ModelSequence,
+    bigRecords: readonly BenchRecord[], promptTokens: ReadonlyMap<string, Token[]>, littleScorer: ModelSequence,
     costCurves: {little: CallCostCurve, big: CallCostCurve}
 ): Promise<BenchRecord[]> {
-    const promptsById = new Map(prompts.map((prompt) => [prompt.id, prompt]));
     const records: BenchRecord[] = [];
     for (const big of bigRecords) {
-        const promptTokens = pair.tokenizer.encodePrompt(promptsById.get(big.promptId)!.prompt);
+        const prompt = promptTokens.get(big.promptId)!;
         await littleScorer.truncate(0);
-        const facts = await littleScorer.evaluate([...promptTokens, ...big.tokens], big.tokens.length + 1);
+        const facts = await littleScorer.evaluate([...prompt, ...big.tokens], big.tokens.length + 1);
         const agreement = big.tokens.map((token, i) => facts[i]!.token === token);
-        const ms = scheduleCostMs(oracleSchedule(agreement, promptTokens.length), costCurves.little, costCurves.big);
+        const ms = scheduleCostMs(oracleSchedule(agreement, prompt.length), costCurves.little, costCurves.big);
         records.push({...big, row: ORACLE_ROW, ms, stats: undefined});
     }
     return records;

@@ -38,7 +38,7 @@ async function runServe(options: ServeOptions): Promise<void> {
     const pool = new DecoderPool(decoders, options.queue);
     const modelId = path.basename(options.big).replace(/\.gguf$/i, "");
     const app = createServer({
-        pool, metrics: new ServerMetrics(pool), chat: new ChatFormatter(pair.big.model), modelId, defaults, logger: options.log
+        pool, metrics: new ServerMetrics(pool), chat: new ChatFormatter(pair.big.model, pair.tokenizer), modelId, defaults, logger: options.log
     });
     const address = await app.listen({host: options.host, port: options.port});
     process.stderr.write(`bild serve: model "${modelId}" on ${address} (parallel ${options.parallel}, queue ${options.queue})\n`);

@@ -14,15 +14,13 @@ export async function evaluatePending(
     const pending = tokens.slice(sequence.tokens.length);
     const start = performance.now();
     const facts = await sequence.evaluate(pending, outputCount, scoreTokens);
-    const elapsed = performance.now() - start;
+    chargeTime(role, stats, performance.now() - start);
     if (role === "big") {
         stats.bigCalls++;
         stats.bigTokensEvaluated += pending.length;
-        stats.timeBigMs += elapsed;
     } else {
         stats.littleCalls++;
         stats.littleTokensEvaluated += pending.length;
-        stats.timeLittleMs += elapsed;
     }
     return facts;
 }
@@ -31,9 +29,12 @@ export async function evaluatePending(
 export async function truncateTimed(role: ModelRole, sequence: ModelSequence, length: number, stats: GenerationStats): Promise<void> {
     const start = performance.now();
     await sequence.truncate(length);
-    const elapsed = performance.now() - start;
+    chargeTime(role, stats, performance.now() - start);
+}
+
+function chargeTime(role: ModelRole, stats: GenerationStats, elapsedMs: number): void {
     if (role === "big")
-        stats.timeBigMs += elapsed;
+        stats.timeBigMs += elapsedMs;
     else
-        stats.timeLittleMs += elapsed;
+        stats.timeLittleMs += elapsedMs;
 }
