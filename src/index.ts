@@ -1,7 +1,7 @@
 export {ModelPair, type ModelPairSources, type PairEngineSettings} from "./engine/ModelPair.js";
 export {LoadedModel} from "./engine/LoadedModel.js";
 export {Tokenizer, type TextCodec} from "./engine/Tokenizer.js";
-export type {ModelSequence, NextTokenFacts, Token} from "./engine/ModelSequence.js";
+export type {ModelSequence, NextTokenFacts, Token, LogitPairs} from "./engine/ModelSequence.js";
 export {
     DEFAULT_THREADS, DEFAULT_CONTEXT_SIZE, DEFAULT_BATCH_SIZE, DEFAULT_SEQUENCES, type EngineSettings
 } from "./engine/EngineSettings.js";
@@ -16,5 +16,12 @@ export {ConfidenceFallbackPolicy, DEFAULT_FALLBACK_THRESHOLD, DEFAULT_MAX_LITTLE
 export {DraftConfidencePolicy, DEFAULT_RUN_CONFIDENCE} from "./decoding/policies/DraftConfidencePolicy.js";
 export type {DraftDecision} from "./decoding/policies/FallbackPolicy.js";
 export {NllRollbackPolicy, DEFAULT_ROLLBACK_THRESHOLD} from "./decoding/policies/NllRollbackPolicy.js";
+export {SpeculativeSamplingPolicy} from "./decoding/policies/SpeculativeSamplingPolicy.js";
+export type {TokenChoice} from "./decoding/TokenChoice.js";
+export {
+    DEFAULT_TEMPERATURE, DEFAULT_TOP_P, DEFAULT_TOP_K, DEFAULT_MIN_P, MAX_SEED, type SamplingOptions, type SamplingSettings
+} from "./decoding/sampling/SamplingOptions.js";
+export {TokenDistribution} from "./decoding/sampling/TokenDistribution.js";
+export {seededRandom, type RandomSource} from "./decoding/sampling/RandomSource.js";
 export {DECODING_MODES, type DecodingMode} from "./decoding/strategies/DecodingStrategy.js";
 export {BildUsageError} from "./errors.js";

@@ -8,6 +8,9 @@ import {resolveGenerateOptions, type GenerateOptions, type ResolvedGenerateOptio
 import {cutAtStop, streamableLength} from "./stopText.js";
 import {AutoregressiveStrategy} from "./strategies/AutoregressiveStrategy.js";
 import {DraftVerifyStrategy} from "./strategies/DraftVerifyStrategy.js";
+import {GreedyChooser} from "./strategies/GreedyChooser.js";
+import {SamplingChooser} from "./strategies/SamplingChooser.js";
+import {seededRandom} from "./sampling/RandomSource.js";
 import type {DecodingStrategy} from "./strategies/DecodingStrategy.js";
 
 /** The parts a {@link Decoder} runs on: one sequence of each model and their shared tokenizer. */
@@ -160,15 +163,22 @@ export class Decoder implements AsyncDisposable {
                 `(${contextSize}): shorten the prompt, lower max tokens or raise the context size`
             );
         const state = new GenerationState(promptTokens, codec, options.maxTokens, options.stop);
+        const {sampling} = options;
+        // One random sequence per generation, shared by every draw and test in it, so that the same
+        // seed replays the same generation.
+        const random = seededRandom(sampling?.seed ?? 0);
+        const chooser = sampling == null ? new GreedyChooser() : new SamplingChooser(sampling, random);
         let strategy: DecodingStrategy;
         if (options.mode === "big" || options.mode === "little") {
             const sequence = options.mode === "big" ? big : little;
             await reusePromptPrefix(sequence, promptTokens);
-            strategy = new AutoregressiveStrategy(options.mode, sequence);
+            strategy = new AutoregressiveStrategy(options.mode, sequence, chooser);
         } else {
             await reusePromptPrefix(big, promptTokens);
             await reusePromptPrefix(little, promptTokens);
-            strategy = new DraftVerifyStrategy(big, little, options.fallbackPolicy, options.rollbackPolicy);
+            strategy = new DraftVerifyStrategy({
+                big, little, chooser, random, fallback: options.fallbackPolicy, rollback: options.rollbackPolicy
+            });
         }
         return {state, strategy, startTime};
     }
@@ -184,6 +194,7 @@ export class Decoder implements AsyncDisposable {
             tokens,
             origins: [...state.origins],
             finishReason: state.finishReason,
+            ...(options.sampling == null ? {} : {seed: options.sampling.seed}),
             stats: {...stats}
         };
     }

@@ -4,6 +4,8 @@ import {DEFAULT_ROLLBACK_THRESHOLD, NllRollbackPolicy} from "./policies/NllRollb
 import type {FallbackPolicy} from "./policies/FallbackPolicy.js";
 import {DraftConfidencePolicy} from "./policies/DraftConfidencePolicy.js";
 import type {RollbackPolicy} from "./policies/RollbackPolicy.js";
+import {SpeculativeSamplingPolicy} from "./policies/SpeculativeSamplingPolicy.js";
+import {resolveSampling, type SamplingOptions, type SamplingSettings} from "./sampling/SamplingOptions.js";
 import {DECODING_MODES, type DecodingMode} from "./strategies/DecodingStrategy.js";
 
 export const DEFAULT_MODE: DecodingMode = "bild";
@@ -11,7 +13,7 @@ export const DEFAULT_MAX_TOKENS = 128;
 /** Draft length k of `speculative` mode. */
 export const DEFAULT_DRAFT_TOKENS = 4;
 
-export type GenerateOptions = {
+export type GenerateOptions = SamplingOptions & {
     /** Decoding strategy. Defaults to {@link DEFAULT_MODE}. */
     readonly mode?: DecodingMode,
     /** Most tokens to generate. Defaults to {@link DEFAULT_MAX_TOKENS}. */
@@ -37,7 +39,13 @@ export type GenerateOptions = {
     /** BiLD: a custom fallback policy, replacing `fallbackThreshold` / `maxLittleTokens`. */
     readonly fallbackPolicy?: FallbackPolicy,
     /** BiLD: a custom rollback policy, replacing `rollbackThreshold`. */
-    readonly rollbackPolicy?: RollbackPolicy
+    readonly rollbackPolicy?: RollbackPolicy,
+    /**
+     * BiLD: verify with the speculative-sampling rule ({@link SpeculativeSamplingPolicy}) instead of
+     * the rollback threshold, so that the output is distributed exactly as the big model's own
+     * (greedy: equal to it). `speculative` mode always verifies this way. Defaults to `false`.
+     */
+    readonly strict?: boolean
 };
 
 /** Options with defaults applied, validated, and thresholds turned into policies. */
@@ -46,6 +54,8 @@ export type ResolvedGenerateOptions = {
     readonly maxTokens: number,
     readonly stop: readonly string[],
     readonly signal: AbortSignal | undefined,
+    /** `undefined`: greedy. */
+    readonly sampling: SamplingSettings | undefined,
     readonly fallbackPolicy: FallbackPolicy,
     readonly rollbackPolicy: RollbackPolicy
 };
@@ -74,20 +84,27 @@ export function resolveGenerateOptions(options: GenerateOptions): ResolvedGenera
         throw new BildUsageError(`run confidence must be a probability from 0 to 1, got ${runConfidence}`);
     const draftTokens = options.draftTokens ?? DEFAULT_DRAFT_TOKENS;
     requirePositiveInteger("draft tokens", draftTokens);
+    const sampling = resolveSampling(options);
+    const strict = options.strict ?? false;
+    if (strict && (mode === "big" || mode === "little"))
+        throw new BildUsageError(`strict verification applies to bild and speculative modes, not to ${mode}: drop strict or change the mode`);
+    if (strict && (options.rollbackThreshold != null || options.rollbackPolicy != null))
+        throw new BildUsageError("strict verification replaces the rollback threshold: give one of them, not both");
 
+    const common = {mode, maxTokens, stop, signal: options.signal, sampling};
     if (mode === "speculative")
         return {
-            mode, maxTokens, stop, signal: options.signal,
-            // Classic speculative decoding: always draft k tokens, accept only exact matches.
+            ...common,
+            // Classic speculative decoding / sampling: always draft k tokens, verify strictly.
             fallbackPolicy: new ConfidenceFallbackPolicy(0, draftTokens),
-            rollbackPolicy: new NllRollbackPolicy(0)
+            rollbackPolicy: new SpeculativeSamplingPolicy()
         };
     return {
-        mode, maxTokens, stop, signal: options.signal,
+        ...common,
         fallbackPolicy: options.fallbackPolicy ?? (runConfidence == null
             ? new ConfidenceFallbackPolicy(fallbackThreshold, maxLittleTokens)
             : new DraftConfidencePolicy(runConfidence, maxLittleTokens)),
-        rollbackPolicy: options.rollbackPolicy ?? new NllRollbackPolicy(rollbackThreshold)
+        rollbackPolicy: options.rollbackPolicy ?? (strict ? new SpeculativeSamplingPolicy() : new NllRollbackPolicy(rollbackThreshold))
     };
 }
 

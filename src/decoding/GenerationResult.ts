@@ -45,6 +45,8 @@ export type GenerationResult = {
     /** Origin of each token in `tokens`. */
     origins: TokenOrigin[],
     finishReason: FinishReason,
+    /** The seed of a sampled generation: pass it again to repeat this output. Unset when greedy. */
+    seed?: number,
     stats: GenerationStats
 };
 

@@ -1,5 +1,5 @@
 import type {LlamaContextSequence} from "node-llama-cpp";
-import type {ModelSequence, NextTokenFacts, Token} from "./ModelSequence.js";
+import type {LogitPairs, ModelSequence, NextTokenFacts, Token} from "./ModelSequence.js";
 import {NativeBatchRunner, type NativeNextToken} from "./NativeBatchRunner.js";
 
 /**
@@ -27,11 +27,21 @@ export class LlamaModelSequence implements ModelSequence {
     }
 
     public async evaluate(tokens: readonly Token[], outputCount: number, scoreTokens?: readonly (Token | undefined)[]): Promise<NextTokenFacts[]> {
-        if (outputCount < 1 || outputCount > tokens.length)
-            throw new RangeError(`cannot read ${outputCount} outputs from a batch of ${tokens.length} tokens`);
+        checkOutputCount(tokens, outputCount);
         const results = await this.#runner.evaluate(this.#sequenceId, this.#tokens.length, tokens, outputCount, scoreTokens);
         this.#tokens.push(...tokens);
         return results.map((result, i) => toFacts(result, scoreTokens?.[i]));
+    }
+
+    /**
+     * Raw logits cross into JS as one [token, logit] pair per candidate, after llama.cpp sorts the
+     * candidates: proportional to the vocabulary when `topK` is 0, to k otherwise.
+     */
+    public async evaluateLogits(tokens: readonly Token[], outputCount: number, topK: number): Promise<LogitPairs[]> {
+        checkOutputCount(tokens, outputCount);
+        const results = await this.#runner.evaluateLogits(this.#sequenceId, this.#tokens.length, tokens, outputCount, topK);
+        this.#tokens.push(...tokens);
+        return results;
     }
 
     public async truncate(length: number): Promise<void> {
@@ -46,6 +56,11 @@ export class LlamaModelSequence implements ModelSequence {
     public async [Symbol.asyncDispose](): Promise<void> {
         await this.#sequence.dispose();
     }
+}
+
+function checkOutputCount(tokens: readonly Token[], outputCount: number): void {
+    if (outputCount < 1 || outputCount > tokens.length)
+        throw new RangeError(`cannot read ${outputCount} outputs from a batch of ${tokens.length} tokens`);
 }
 
 function toFacts({token, totalLogitWeight, logits}: NativeNextToken, scoreToken: Token | undefined): NextTokenFacts {

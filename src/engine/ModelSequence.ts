@@ -1,5 +1,8 @@
 export type Token = number;
 
+/** Raw next-token logits of one position, flat: `[token, logit, token, logit, …]`, in any order. */
+export type LogitPairs = readonly number[];
+
 /**
  * What a decoding policy needs to know about one next-token distribution, read without
  * materialising the vocabulary: the argmax, its probability, and −log p of one chosen token.
@@ -28,6 +31,12 @@ export interface ModelSequence extends AsyncDisposable {
      * @param scoreTokens - optional, one per output: the token whose −log p to report there.
      */
     evaluate(tokens: readonly Token[], outputCount: number, scoreTokens?: readonly (Token | undefined)[]): Promise<NextTokenFacts[]>;
+
+    /**
+     * Like {@link evaluate}, but returns the raw logits after each of the last `outputCount` tokens:
+     * of the `topK` most likely tokens, or of the whole vocabulary when `topK` is 0.
+     */
+    evaluateLogits(tokens: readonly Token[], outputCount: number, topK: number): Promise<LogitPairs[]>;
 
     /** Cuts the cache back to its first `length` tokens. */
     truncate(length: number): Promise<void>;

@@ -5,7 +5,7 @@ import type {Llama, LlamaContext, LlamaContextSequence, LlamaModel} from "node-l
  * two locks and creates and frees a native sampler per call: ≈0.45 ms per call on the 2-core
  * reference machine, as much as the little model's own compute. The decoding loop makes one call
  * per little token, so this class drives the same native context directly: one reusable greedy
- * sampler, one batch per call. These are node-llama-cpp internals of the exact version pinned in
+ * sampler, one batch per call (plus one top-k sampler per k used for sampling). These are node-llama-cpp internals of the exact version pinned in
  * package.json; `NativeBatchRunner.attach` checks they are there.
  */
 
@@ -17,7 +17,7 @@ type NativeContext = {
     decodeBatch(): Promise<void>,
     sampleToken(
         batchLogitIndex: number, sampler: NativeSampler, probabilities: boolean, confidence: boolean,
-        logits: [tokens: readonly number[], includeMax: boolean, includeMin: boolean, includeSelected: boolean, includeTop: number],
+        logits: boolean | [tokens: readonly number[], includeMax: boolean, includeMin: boolean, includeSelected: boolean, includeTop: number],
         totalLogitWeight: boolean
     ): Promise<[token: number, probabilities: unknown, confidence: unknown, logits: number[] | undefined, totalLogitWeight: number | undefined]>,
     removeTokenCellsFromSequence(sequenceId: number, startPos: number, endPos: number): boolean,
@@ -25,7 +25,7 @@ type NativeContext = {
 };
 
 type NativeSampler = {
-    applyConfig(config: {temperature: number}): void,
+    applyConfig(config: {temperature: number, topK?: number, seed?: number}): void,
     dispose(): void
 };
 
@@ -49,14 +49,19 @@ const NO_TOKENS: readonly number[] = [];
 /** Serialises native batches of all sequences of one context (they share one batch buffer). */
 export class NativeBatchRunner {
     readonly #context: NativeContext;
+    readonly #createSampler: () => NativeSampler;
     readonly #sampler: NativeSampler;
+    /** Samplers that cut the candidates to the top k, by k. */
+    readonly #topKSamplers = new Map<number, NativeSampler>();
     readonly #batchSize: number;
     readonly #threads: number;
     #queue: Promise<unknown> = Promise.resolve();
 
-    private constructor(context: NativeContext, sampler: NativeSampler, batchSize: number, threads: number) {
+    private constructor(context: NativeContext, createSampler: () => NativeSampler, batchSize: number, threads: number) {
         this.#context = context;
-        this.#sampler = sampler;
+        this.#createSampler = createSampler;
+        this.#sampler = createSampler();
+        this.#sampler.applyConfig({temperature: 0});
         this.#batchSize = batchSize;
         this.#threads = threads;
     }
@@ -67,9 +72,8 @@ export class NativeBatchRunner {
         const Sampler = internals.llama._bindings?.AddonSampler;
         if (native == null || Sampler == null || internals.model._model == null || typeof native.sampleToken !== "function")
             throw new Error("this node-llama-cpp version lacks the internals bild relies on: install the version pinned in package.json");
-        const sampler = new Sampler(internals.model._model);
-        sampler.applyConfig({temperature: 0});
-        return new NativeBatchRunner(native, sampler, context.batchSize, threads);
+        const nativeModel = internals.model._model;
+        return new NativeBatchRunner(native, () => new Sampler(nativeModel), context.batchSize, threads);
     }
 
     public static sequenceId(sequence: LlamaContextSequence): number {
@@ -87,13 +91,57 @@ export class NativeBatchRunner {
         sequenceId: number, startPosition: number, tokens: readonly number[], outputCount: number,
         scoreTokens: readonly (number | undefined)[] | undefined
     ): Promise<NativeNextToken[]> {
+        return this.#decode(sequenceId, startPosition, tokens, outputCount, async (batchLogitIndex, output) => {
+            const scoreToken = scoreTokens?.[output];
+            const [token, , , logits, totalLogitWeight] = await this.#context.sampleToken(
+                batchLogitIndex, this.#sampler, false, false,
+                [scoreToken == null ? NO_TOKENS : [scoreToken], false, false, true, 0], true
+            );
+            if (token < 0 || logits == null || totalLogitWeight == null)
+                throw new Error("llama.cpp returned no next-token distribution for a position that asked for one");
+            return {token, totalLogitWeight, logits};
+        });
+    }
+
+    /**
+     * Like {@link evaluate}, but returns raw logits: of the `topK` most likely tokens (llama.cpp's
+     * partial sort cuts them natively), or of the whole vocabulary when `topK` is 0.
+     */
+    public evaluateLogits(
+        sequenceId: number, startPosition: number, tokens: readonly number[], outputCount: number, topK: number
+    ): Promise<(readonly number[])[]> {
+        const sampler = topK === 0 ? this.#sampler : this.#topKSampler(topK);
+        return this.#decode(sequenceId, startPosition, tokens, outputCount, async (batchLogitIndex) => {
+            // Temperature 1 leaves the logits as they are; the sampler's own draw is not used.
+            const [token, , , logits] = await this.#context.sampleToken(batchLogitIndex, sampler, false, false, true, false);
+            if (token < 0 || logits == null)
+                throw new Error("llama.cpp returned no next-token logits for a position that asked for them");
+            return logits;
+        });
+    }
+
+    #topKSampler(topK: number): NativeSampler {
+        let sampler = this.#topKSamplers.get(topK);
+        if (sampler == null) {
+            sampler = this.#createSampler();
+            sampler.applyConfig({temperature: 1, topK, seed: 0});
+            this.#topKSamplers.set(topK, sampler);
+        }
+        return sampler;
+    }
+
+    /** One batch (or several, past the batch size) and `readOutput` for each requested output. */
+    #decode<T>(
+        sequenceId: number, startPosition: number, tokens: readonly number[], outputCount: number,
+        readOutput: (batchLogitIndex: number, output: number) => Promise<T>
+    ): Promise<T[]> {
         return this.#exclusive(async () => {
             const context = this.#context;
             // node-llama-cpp's own scheduler (used by the bench's peer on the same context) may have
             // changed the thread count since our last batch.
             context.setThreads(this.#threads);
             const firstOutput = tokens.length - outputCount;
-            const results: NativeNextToken[] = [];
+            const results: T[] = [];
             for (let start = 0; start < tokens.length; start += this.#batchSize) {
                 const end = Math.min(tokens.length, start + this.#batchSize);
                 const outputsHere = Math.max(0, end - Math.max(start, firstOutput));
@@ -105,16 +153,8 @@ export class NativeBatchRunner {
                     sequenceId, startPosition + start, Uint32Array.from({length: end - start}, (_, i) => tokens[start + i]!), logitIndexes
                 );
                 await context.decodeBatch();
-                for (let i = 0; i < outputsHere; i++) {
-                    const scoreToken = scoreTokens?.[results.length];
-                    const [token, , , logits, totalLogitWeight] = await context.sampleToken(
-                        batchLogitIndexes[i]!, this.#sampler, false, false,
-                        [scoreToken == null ? NO_TOKENS : [scoreToken], false, false, true, 0], true
-                    );
-                    if (token < 0 || logits == null || totalLogitWeight == null)
-                        throw new Error("llama.cpp returned no next-token distribution for a position that asked for one");
-                    results.push({token, totalLogitWeight, logits});
-                }
+                for (let i = 0; i < outputsHere; i++)
+                    results.push(await readOutput(batchLogitIndexes[i]!, results.length));
             }
             return results;
         });
@@ -129,6 +169,8 @@ export class NativeBatchRunner {
 
     public dispose(): void {
         this.#sampler.dispose();
+        for (const sampler of this.#topKSamplers.values())
+            sampler.dispose();
     }
 
     #exclusive<T>(task: () => Promise<T>): Promise<T> {

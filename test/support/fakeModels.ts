@@ -1,4 +1,4 @@
-import type {ModelSequence, NextTokenFacts, Token} from "../../src/engine/ModelSequence.js";
+import type {LogitPairs, ModelSequence, NextTokenFacts, Token} from "../../src/engine/ModelSequence.js";
 import type {TextCodec} from "../../src/engine/Tokenizer.js";
 
 /** Tokens 0–6 are the letters a–g; 7 is EOS. */
@@ -55,15 +55,24 @@ export class FakeSequence implements ModelSequence {
     }
 
     public async evaluate(tokens: readonly Token[], outputCount: number, scoreTokens?: readonly (Token | undefined)[]): Promise<NextTokenFacts[]> {
+        return this.#outputs(tokens, outputCount).map((logits, i) => factsOf(logits, scoreTokens?.[i]));
+    }
+
+    /** The whole vocabulary's logits, in a scrambled order (the engine promises none); top-k is left to the caller. */
+    public async evaluateLogits(tokens: readonly Token[], outputCount: number): Promise<LogitPairs[]> {
+        return this.#outputs(tokens, outputCount).map((logits) => logits.flatMap((_, i) => {
+            const token = (i * 3 + 5) % logits.length;
+            return [token, logits[token]!];
+        }));
+    }
+
+    #outputs(tokens: readonly Token[], outputCount: number): number[][] {
         if (tokens.length === 0 || outputCount > tokens.length)
             throw new Error(`bad evaluate call: ${tokens.length} tokens, ${outputCount} outputs`);
         this.calls++;
         const firstOutput = this.tokens.length + tokens.length - outputCount;
         this.tokens.push(...tokens);
-        const facts: NextTokenFacts[] = [];
-        for (let i = 0; i < outputCount; i++)
-            facts.push(factsOf(this.#logits(this.tokens.slice(0, firstOutput + i + 1)), scoreTokens?.[i]));
-        return facts;
+        return Array.from({length: outputCount}, (_, i) => this.#logits(this.tokens.slice(0, firstOutput + i + 1)));
     }
 
     public async truncate(length: number): Promise<void> {

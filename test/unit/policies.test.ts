@@ -4,9 +4,11 @@ import {ConfidenceFallbackPolicy} from "../../src/decoding/policies/ConfidenceFa
 import {NllRollbackPolicy} from "../../src/decoding/policies/NllRollbackPolicy.js";
 import {DraftConfidencePolicy} from "../../src/decoding/policies/DraftConfidencePolicy.js";
 import {resolveGenerateOptions} from "../../src/decoding/GenerateOptions.js";
+import {SpeculativeSamplingPolicy} from "../../src/decoding/policies/SpeculativeSamplingPolicy.js";
 import {BildUsageError} from "../../src/errors.js";
 
 const facts = (token: number, probability: number, scoredNll = Number.NaN) => ({token, probability, scoredNll});
+const draft7 = facts(7, 0.9);
 
 describe("ConfidenceFallbackPolicy", () => {
     it("falls back below the threshold, not at or above it", () => {
@@ -49,14 +51,14 @@ describe("DraftConfidencePolicy", () => {
 describe("NllRollbackPolicy", () => {
     it("rolls back only where −log p_big exceeds the threshold and big's argmax differs", () => {
         const policy = new NllRollbackPolicy(2);
-        assert.equal(policy.shouldRollback(facts(5, 0.9, 2.5), 7), true);
-        assert.equal(policy.shouldRollback(facts(5, 0.9, 2.0), 7), false, "at the threshold: kept");
-        assert.equal(policy.shouldRollback(facts(7, 0.05, 3.0), 7), false, "big agrees: kept however unlikely");
+        assert.equal(policy.review(facts(5, 0.9, 2.5), draft7), 5);
+        assert.equal(policy.review(facts(5, 0.9, 2.0), draft7), undefined, "at the threshold: kept");
+        assert.equal(policy.review(facts(7, 0.05, 3.0), draft7), undefined, "big agrees: kept however unlikely");
     });
 
     it("with threshold 0 overrules every disagreement; with ∞ none", () => {
-        assert.equal(new NllRollbackPolicy(0).shouldRollback(facts(5, 0.5, 1e-6), 7), true);
-        assert.equal(new NllRollbackPolicy(Number.POSITIVE_INFINITY).shouldRollback(facts(5, 0.5, 50), 7), false);
+        assert.equal(new NllRollbackPolicy(0).review(facts(5, 0.5, 1e-6), draft7), 5);
+        assert.equal(new NllRollbackPolicy(Number.POSITIVE_INFINITY).review(facts(5, 0.5, 50), draft7), undefined);
     });
 });
 
@@ -82,8 +84,26 @@ describe("resolveGenerateOptions", () => {
         assert.ok(resolved.fallbackPolicy instanceof ConfidenceFallbackPolicy);
         assert.equal(resolved.fallbackPolicy.threshold, 0);
         assert.equal(resolved.fallbackPolicy.maxLittleTokens, 6);
-        assert.ok(resolved.rollbackPolicy instanceof NllRollbackPolicy);
-        assert.equal(resolved.rollbackPolicy.threshold, 0);
+        assert.ok(resolved.rollbackPolicy instanceof SpeculativeSamplingPolicy);
+    });
+
+    it("rejects contradicting strict settings and bad sampling settings", () => {
+        rejects({mode: "big", strict: true}, /strict verification applies to bild and speculative/);
+        rejects({strict: true, rollbackThreshold: 3}, /strict verification replaces the rollback threshold/);
+        rejects({temperature: -1}, /temperature must be/);
+        rejects({temperature: Number.POSITIVE_INFINITY}, /temperature must be/);
+        rejects({temperature: 1, topP: 0}, /top-p must be/);
+        rejects({temperature: 1, topK: 2.5}, /top-k must be an integer/);
+        rejects({temperature: 1, minP: 2}, /min-p must be/);
+        rejects({temperature: 1, seed: -1}, /seed must be an integer/);
+        rejects({temperature: 1, seed: 2 ** 32}, /seed must be an integer/);
+    });
+
+    it("samples only at temperature > 0, with a seed drawn when none is given", () => {
+        assert.equal(resolveGenerateOptions({topP: 0.5, seed: 3}).sampling, undefined);
+        assert.deepEqual(resolveGenerateOptions({temperature: 0.7, topK: 5, seed: 3}).sampling, {temperature: 0.7, topP: 1, topK: 5, minP: 0, seed: 3});
+        assert.ok(Number.isInteger(resolveGenerateOptions({temperature: 0.7}).sampling?.seed));
+        assert.ok(resolveGenerateOptions({strict: true}).rollbackPolicy instanceof SpeculativeSamplingPolicy);
     });
 
     it("uses the run-confidence rule when runConfidence is set", () => {
@@ -95,7 +115,7 @@ describe("resolveGenerateOptions", () => {
 
     it("uses custom policies when given", () => {
         const fallbackPolicy = {beforeDraft: () => true, onDraft: () => "dropAndVerify" as const};
-        const rollbackPolicy = {shouldRollback: () => false};
+        const rollbackPolicy = {review: () => undefined};
         const resolved = resolveGenerateOptions({fallbackPolicy, rollbackPolicy});
         assert.equal(resolved.fallbackPolicy, fallbackPolicy);
         assert.equal(resolved.rollbackPolicy, rollbackPolicy);

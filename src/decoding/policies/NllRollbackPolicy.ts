@@ -1,4 +1,5 @@
-import type {NextTokenFacts, Token} from "../../engine/ModelSequence.js";
+import type {Token} from "../../engine/ModelSequence.js";
+import type {TokenChoice} from "../TokenChoice.js";
 import type {RollbackPolicy} from "./RollbackPolicy.js";
 
 /**
@@ -10,8 +11,16 @@ export const DEFAULT_ROLLBACK_THRESHOLD = 2;
 
 /**
  * BiLD's rollback rule: overrule a little token when −log p_big(token) exceeds `threshold` and the
- * big model would have chosen another token. With `threshold = 0` every disagreement with the big
- * model's argmax is overruled, so the output equals the big model's greedy output.
+ * big model would have chosen another token, and use the big model's token there. With
+ * `threshold = 0` every disagreement with the big model's argmax is overruled, so the output equals
+ * the big model's greedy output.
+ *
+ * Under sampling the big model's token is a draw from its adjusted distribution and −log p_big is
+ * taken under that distribution (∞ for a token it cuts). Lossy like greedy BiLD with α_RB > 0: a
+ * little token the big model finds likely enough is kept even where the big model would have drawn
+ * another. At `threshold = 0` the output is exactly big-model sampling, since every position ends
+ * up holding the big model's own independent draw, but drafts survive only when the two draws
+ * coincide (Σ p·q of the time, against Σ min(p, q) for `SpeculativeSamplingPolicy`).
  */
 export class NllRollbackPolicy implements RollbackPolicy {
     public readonly threshold: number;
@@ -21,7 +30,7 @@ export class NllRollbackPolicy implements RollbackPolicy {
         this.threshold = threshold;
     }
 
-    public shouldRollback(big: NextTokenFacts, drafted: Token): boolean {
-        return big.token !== drafted && big.scoredNll > this.threshold;
+    public review(big: TokenChoice, draft: TokenChoice): Token | undefined {
+        return big.token !== draft.token && big.scoredNll > this.threshold ? big.token : undefined;
     }
 }

@@ -2,57 +2,65 @@ import type {ModelSequence, Token} from "../../engine/ModelSequence.js";
 import type {GenerationState} from "../GenerationState.js";
 import type {FallbackPolicy} from "../policies/FallbackPolicy.js";
 import type {RollbackPolicy} from "../policies/RollbackPolicy.js";
+import type {RandomSource} from "../sampling/RandomSource.js";
+import type {TokenChoice} from "../TokenChoice.js";
 import type {DecodingStrategy} from "./DecodingStrategy.js";
-import {evaluatePending, truncateTimed} from "./timedEvaluate.js";
+import type {NextTokenChooser} from "./NextTokenChooser.js";
+import {truncateTimed} from "./timedEvaluate.js";
+
+/** The models and rules a {@link DraftVerifyStrategy} runs with. */
+export type DraftVerifyParts = {
+    readonly big: ModelSequence,
+    readonly little: ModelSequence,
+    readonly chooser: NextTokenChooser,
+    readonly fallback: FallbackPolicy,
+    readonly rollback: RollbackPolicy,
+    readonly random: RandomSource
+};
 
 /**
  * The little model drafts until the fallback policy hands over; the big model then evaluates every
  * token it has not seen in one batch, the rollback policy picks the first draft token to overrule
- * (if any), and the big model's own next token is appended. BiLD and classic speculative decoding
- * are this loop with different policies.
+ * (if any), and the big model's own next token is appended. BiLD, classic speculative decoding and
+ * speculative sampling are this loop with different policies and choosers.
  *
  * Invariant between steps: the big model's cache holds every final token but the last, so its next
  * call yields the distribution after the last final token; the little cache is a prefix of the
  * tokens too.
  */
 export class DraftVerifyStrategy implements DecodingStrategy {
-    readonly #big: ModelSequence;
-    readonly #little: ModelSequence;
-    readonly #fallback: FallbackPolicy;
-    readonly #rollback: RollbackPolicy;
+    readonly #parts: DraftVerifyParts;
+    /** The little model's choices for the unverified output tokens, in order. */
+    readonly #drafts: TokenChoice[] = [];
 
-    public constructor(big: ModelSequence, little: ModelSequence, fallback: FallbackPolicy, rollback: RollbackPolicy) {
-        this.#big = big;
-        this.#little = little;
-        this.#fallback = fallback;
-        this.#rollback = rollback;
+    public constructor(parts: DraftVerifyParts) {
+        this.#parts = parts;
     }
 
     public async *decode(state: GenerationState): AsyncGenerator<void, void, void> {
         const {stats} = state;
-        let draftedInRow = 0;
+        const {little, chooser, fallback} = this.#parts;
         while (!state.isComplete) {
             if (state.endReached) {
                 // The draft ended the generation (max tokens, EOS or a stop string): the big model
                 // still has to check it before anything is returned.
                 await this.#verify(state, false);
-            } else if (this.#fallback.beforeDraft(draftedInRow)) {
+            } else if (fallback.beforeDraft(this.#drafts.length)) {
                 stats.fallbacks++;
                 await this.#verify(state, true);
             } else {
-                const [draft] = await evaluatePending("little", this.#little, state.tokens, stats, 1);
-                const decision = this.#fallback.onDraft(draft!, draftedInRow);
+                const [draft] = await chooser.choose("little", little, state.tokens, stats, 1);
+                const decision = fallback.onDraft(draft!, this.#drafts.length);
                 if (decision !== "dropAndVerify") {
                     state.append(draft!.token, "little");
+                    this.#drafts.push(draft!);
                     stats.littleProposed++;
-                    draftedInRow++;
                     if (decision === "continue")
                         continue;
                 }
                 stats.fallbacks++;
                 await this.#verify(state, !state.endReached);
             }
-            draftedInRow = 0;
             yield;
         }
     }
@@ -64,33 +72,35 @@ export class DraftVerifyStrategy implements DecodingStrategy {
      */
     async #verify(state: GenerationState, appendNext: boolean): Promise<void> {
         const {stats, tokens} = state;
+        const {big, little, chooser, rollback, random} = this.#parts;
+        const drafts = this.#drafts.splice(0);
         const firstPending = state.promptLength + state.finalLength;
-        const scoreTokens: (Token | undefined)[] = tokens.slice(firstPending);
+        const scoreTokens: (Token | undefined)[] = drafts.map((draft) => draft.token);
         scoreTokens.push(undefined);
-        // Position i of `facts` is the distribution over tokens[firstPending + i].
-        const facts = await evaluatePending("big", this.#big, tokens, stats, scoreTokens.length, scoreTokens);
+        // Position i of `choices` is the big model's choice for tokens[firstPending + i].
+        const choices = await chooser.choose("big", big, tokens, stats, scoreTokens.length, scoreTokens);
 
-        for (let i = 0; i < facts.length - 1; i++) {
-            const big = facts[i]!;
-            const position = firstPending + i;
-            if (!this.#rollback.shouldRollback(big, tokens[position]!))
+        for (let i = 0; i < drafts.length; i++) {
+            const correction = rollback.review(choices[i]!, drafts[i]!, random);
+            if (correction == null)
                 continue;
+            const position = firstPending + i;
             stats.rollbacks++;
             stats.discarded += tokens.length - position;
             stats.littleAccepted += i;
             state.truncateOutput(position - state.promptLength);
-            state.append(big.token, "correction");
+            state.append(correction, "correction");
             stats.bigTokens++;
             state.finalizeOutput();
-            await truncateTimed("big", this.#big, position, stats);
-            if (this.#little.tokens.length > position)
-                await truncateTimed("little", this.#little, position, stats);
+            await truncateTimed("big", big, position, stats);
+            if (little.tokens.length > position)
+                await truncateTimed("little", little, position, stats);
             return;
         }
 
-        stats.littleAccepted += facts.length - 1;
+        stats.littleAccepted += drafts.length;
         if (appendNext) {
-            state.append(facts[facts.length - 1]!.token, "big");
+            state.append(choices[drafts.length]!.token, "big");
             stats.bigTokens++;
         }
         state.finalizeOutput();

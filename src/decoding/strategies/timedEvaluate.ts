@@ -1,19 +1,19 @@
-import type {ModelSequence, NextTokenFacts, Token} from "../../engine/ModelSequence.js";
+import type {ModelSequence, Token} from "../../engine/ModelSequence.js";
 import type {GenerationStats} from "../GenerationResult.js";
 
 export type ModelRole = "big" | "little";
 
 /**
- * Feeds `sequence` every token of `state` it has not seen yet and returns the facts after its last
- * `outputCount` tokens, charging the call to `role` in `stats`.
+ * Runs `evaluate` on the tokens of `tokens` that `sequence` has not seen yet, charging the call to
+ * `role` in `stats`.
  */
-export async function evaluatePending(
+export async function evaluatePending<T>(
     role: ModelRole, sequence: ModelSequence, tokens: readonly Token[], stats: GenerationStats,
-    outputCount: number, scoreTokens?: readonly (Token | undefined)[]
-): Promise<NextTokenFacts[]> {
+    evaluate: (pending: readonly Token[]) => Promise<T>
+): Promise<T> {
     const pending = tokens.slice(sequence.tokens.length);
     const start = performance.now();
-    const facts = await sequence.evaluate(pending, outputCount, scoreTokens);
+    const facts = await evaluate(pending);
     chargeTime(role, stats, performance.now() - start);
     if (role === "big") {
         stats.bigCalls++;

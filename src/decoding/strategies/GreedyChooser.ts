@@ -1,0 +1,15 @@
+import type {ModelSequence, Token} from "../../engine/ModelSequence.js";
+import type {GenerationStats} from "../GenerationResult.js";
+import type {TokenChoice} from "../TokenChoice.js";
+import type {NextTokenChooser} from "./NextTokenChooser.js";
+import {evaluatePending, type ModelRole} from "./timedEvaluate.js";
+
+/** Argmax choices from the engine's cheap greedy read (no vocabulary-sized data crosses into JS). */
+export class GreedyChooser implements NextTokenChooser {
+    public choose(
+        role: ModelRole, sequence: ModelSequence, tokens: readonly Token[], stats: GenerationStats,
+        outputCount: number, scoreTokens?: readonly (Token | undefined)[]
+    ): Promise<TokenChoice[]> {
+        return evaluatePending(role, sequence, tokens, stats, (pending) => sequence.evaluate(pending, outputCount, scoreTokens));
+    }
+}
