@@ -168,14 +168,19 @@ export class Decoder implements AsyncDisposable {
         // seed replays the same generation.
         const random = seededRandom(sampling?.seed ?? 0);
         const chooser = sampling == null ? new GreedyChooser() : new SamplingChooser(sampling, random);
+        // llama.cpp's logits depend slightly on how the cached prefix was batched, and a sampled
+        // token can flip on any change (a top-p cut moves every probability), so a generation with
+        // a caller's seed evaluates its prompt from an empty cache, to replay exactly. Greedy output
+        // changes only at near-ties, and unseeded sampling is not replayed: both keep the prefix.
+        const keep = sampling?.seeded === true ? [] : promptTokens;
         let strategy: DecodingStrategy;
         if (options.mode === "big" || options.mode === "little") {
             const sequence = options.mode === "big" ? big : little;
-            await reusePromptPrefix(sequence, promptTokens);
+            await reusePromptPrefix(sequence, keep);
             strategy = new AutoregressiveStrategy(options.mode, sequence, chooser);
         } else {
-            await reusePromptPrefix(big, promptTokens);
-            await reusePromptPrefix(little, promptTokens);
+            await reusePromptPrefix(big, keep);
+            await reusePromptPrefix(little, keep);
             strategy = new DraftVerifyStrategy({
                 big, little, chooser, random, fallback: options.fallbackPolicy, rollback: options.rollbackPolicy
             });

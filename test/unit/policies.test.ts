@@ -101,8 +101,9 @@ describe("resolveGenerateOptions", () => {
 
     it("samples only at temperature > 0, with a seed drawn when none is given", () => {
         assert.equal(resolveGenerateOptions({topP: 0.5, seed: 3}).sampling, undefined);
-        assert.deepEqual(resolveGenerateOptions({temperature: 0.7, topK: 5, seed: 3}).sampling, {temperature: 0.7, topP: 1, topK: 5, minP: 0, seed: 3});
-        assert.ok(Number.isInteger(resolveGenerateOptions({temperature: 0.7}).sampling?.seed));
+        assert.deepEqual(resolveGenerateOptions({temperature: 0.7, topK: 5, seed: 3}).sampling, {temperature: 0.7, topP: 1, topK: 5, minP: 0, seed: 3, seeded: true});
+        const unseeded = resolveGenerateOptions({temperature: 0.7}).sampling;
+        assert.ok(Number.isInteger(unseeded?.seed) && unseeded?.seeded === false);
         assert.ok(resolveGenerateOptions({strict: true}).rollbackPolicy instanceof SpeculativeSamplingPolicy);
     });
 

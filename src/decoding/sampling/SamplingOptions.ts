@@ -27,9 +27,16 @@ export type SamplingOptions = {
     readonly topK?: number,
     /** Drop tokens less likely than this fraction of the most likely one. Defaults to {@link DEFAULT_MIN_P}. */
     readonly minP?: number,
-    /** Seed of the generation's random numbers: the same seed and settings give the same output. Defaults to a random seed. */
+    /**
+     * Seed of the generation's random numbers: the same seed and settings give the same output.
+     * A seeded generation evaluates its prompt without the cached prefix (see `Decoder`). Defaults
+     * to a random seed, reported in the result.
+     */
     readonly seed?: number
 };
+
+/** The settings that shape a distribution (everything but the randomness). */
+export type DistributionSettings = Pick<SamplingSettings, "temperature" | "topP" | "topK" | "minP">;
 
 /** Sampling settings with defaults applied; `temperature > 0` (greedy decoding has none). */
 export type SamplingSettings = {
@@ -37,7 +44,9 @@ export type SamplingSettings = {
     readonly topP: number,
     readonly topK: number,
     readonly minP: number,
-    readonly seed: number
+    readonly seed: number,
+    /** The caller chose the seed, so expects the generation to replay exactly. */
+    readonly seeded: boolean
 };
 
 /** Validates the options; `undefined` means greedy decoding (temperature 0). */
@@ -59,5 +68,5 @@ export function resolveSampling(options: SamplingOptions): SamplingSettings | un
         throw new BildUsageError(`seed must be an integer from 0 to ${MAX_SEED}, got ${seed}`);
     if (temperature === 0)
         return undefined;
-    return {temperature, topP, topK, minP, seed: seed ?? randomInt(MAX_SEED)};
+    return {temperature, topP, topK, minP, seed: seed ?? randomInt(MAX_SEED), seeded: seed != null};
 }

@@ -1,5 +1,5 @@
 import type {LogitPairs, Token} from "../../engine/ModelSequence.js";
-import type {SamplingSettings} from "./SamplingOptions.js";
+import type {DistributionSettings} from "./SamplingOptions.js";
 
 /**
  * A next-token distribution after the sampling adjustments, over the tokens it keeps (every other
@@ -27,7 +27,7 @@ export class TokenDistribution {
     }
 
     /** Applies `settings` to raw logits. */
-    public static fromLogits(pairs: LogitPairs, settings: Omit<SamplingSettings, "seed">): TokenDistribution {
+    public static fromLogits(pairs: LogitPairs, settings: DistributionSettings): TokenDistribution {
         const {temperature, topK, topP, minP} = settings;
         let count = pairs.length / 2;
         if (count < 1 || !Number.isInteger(count))
