@@ -4,17 +4,24 @@ import {DEFAULT_DRAFT_TOKENS, DEFAULT_MAX_TOKENS, DEFAULT_MODE} from "../decodin
 import {DEFAULT_FALLBACK_THRESHOLD, DEFAULT_MAX_LITTLE_TOKENS} from "../decoding/policies/ConfidenceFallbackPolicy.js";
 import {DEFAULT_ROLLBACK_THRESHOLD} from "../decoding/policies/NllRollbackPolicy.js";
 import {DECODING_MODES, type DecodingMode} from "../decoding/strategies/DecodingStrategy.js";
-import {parseNumber, parsePositiveInteger, parsePositiveIntegerOrInfinity} from "./parseNumbers.js";
+import {DEFAULT_MIN_P, DEFAULT_TEMPERATURE, DEFAULT_TOP_K, DEFAULT_TOP_P} from "../decoding/sampling/SamplingOptions.js";
+import {parseInteger, parseNumber, parsePositiveInteger, parsePositiveIntegerOrInfinity} from "./parseNumbers.js";
 
 export type DecodingCliOptions = {
     mode: DecodingMode,
     fallback: number,
-    rollback: number,
+    rollback?: number,
     maxLittle: number,
     runConfidence?: number,
     draft: number,
     maxTokens: number,
-    stop?: string[]
+    stop?: string[],
+    temperature: number,
+    topP: number,
+    topK: number,
+    minP: number,
+    seed?: number,
+    strict: boolean
 };
 
 /** The options that choose and tune a decoding strategy. */
@@ -23,15 +30,27 @@ export function addDecodingOptions(command: Command): Command {
         .addOption(new Option("--mode <mode>", "decoding strategy").choices(DECODING_MODES).default(DEFAULT_MODE))
         .addOption(new Option("--fallback <p>", "BiLD fallback threshold α_FB: little top probability below it hands over to big (>1: always)")
             .argParser((value) => parseNumber(value)).default(DEFAULT_FALLBACK_THRESHOLD))
-        .addOption(new Option("--rollback <nats>", "BiLD rollback threshold α_RB (0: output identical to big; inf: never roll back)")
-            .argParser((value) => parseNumber(value, true)).default(DEFAULT_ROLLBACK_THRESHOLD))
+        // No commander default: --strict must be able to tell that --rollback was not given.
+        .addOption(new Option("--rollback <nats>",
+            `BiLD rollback threshold α_RB (0: output identical to big; inf: never roll back) (default: ${DEFAULT_ROLLBACK_THRESHOLD})`)
+            .argParser((value) => parseNumber(value, true)))
+        .addOption(new Option("--strict", "BiLD: verify with the speculative-sampling rule instead of --rollback: output distributed exactly as big's (speculative mode always does)")
+            .default(false))
         .addOption(new Option("--max-little <n>", "BiLD: most little tokens in a row (inf: no limit)")
             .argParser(parsePositiveIntegerOrInfinity).default(DEFAULT_MAX_LITTLE_TOKENS))
         .addOption(new Option("--run-confidence <p>", "BiLD: instead of --fallback, draft while the product of the little model's probabilities stays ≥ p and verify the token that crosses it")
             .argParser((value) => parseNumber(value)))
         .addOption(new Option("--draft <k>", "speculative: tokens drafted per big call").argParser(parsePositiveInteger).default(DEFAULT_DRAFT_TOKENS))
         .addOption(new Option("--max-tokens <n>", "most tokens to generate").argParser(parsePositiveInteger).default(DEFAULT_MAX_TOKENS))
-        .addOption(new Option("--stop <text...>", "stop at this string (repeatable; not part of the output)"));
+        .addOption(new Option("--stop <text...>", "stop at this string (repeatable; not part of the output)"))
+        .addOption(new Option("--temperature <t>", "sampling temperature (0: greedy)").argParser((value) => parseNumber(value)).default(DEFAULT_TEMPERATURE))
+        .addOption(new Option("--top-p <p>", "sampling: keep the most likely tokens up to this total probability (1: off)")
+            .argParser((value) => parseNumber(value)).default(DEFAULT_TOP_P))
+        .addOption(new Option("--top-k <k>", "sampling: keep the k most likely tokens (0: off)").argParser(parseInteger).default(DEFAULT_TOP_K))
+        .addOption(new Option("--min-p <p>", "sampling: drop tokens below this fraction of the top probability (0: off)")
+            .argParser((value) => parseNumber(value)).default(DEFAULT_MIN_P))
+        .addOption(new Option("--seed <n>", "sampling: random seed; the same seed gives the same output (default: random, shown by --stats)")
+            .argParser(parseInteger));
 }
 
 export function toGenerateOptions(options: DecodingCliOptions): GenerateOptions {
@@ -43,6 +62,12 @@ export function toGenerateOptions(options: DecodingCliOptions): GenerateOptions 
         runConfidence: options.runConfidence,
         draftTokens: options.draft,
         maxTokens: options.maxTokens,
-        stop: options.stop
+        stop: options.stop,
+        temperature: options.temperature,
+        topP: options.topP,
+        topK: options.topK,
+        minP: options.minP,
+        seed: options.seed,
+        strict: options.strict
     };
 }

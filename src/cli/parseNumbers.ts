@@ -19,6 +19,12 @@ export function parsePositiveInteger(value: string): number {
     return number;
 }
 
+export function parseInteger(value: string): number {
+    if (!/^\s*\d+\s*$/.test(value))
+        throw new InvalidArgumentError("expected a whole number ≥ 0.");
+    return Number(value);
+}
+
 /** A positive integer, or `Infinity` written as inf / infinity / none. */
 export function parsePositiveIntegerOrInfinity(value: string): number {
     return INFINITY_WORDS.has(value.trim().toLowerCase()) ? Number.POSITIVE_INFINITY : parsePositiveInteger(value);

@@ -140,7 +140,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
             : {index: 0, text: result.text, logprobs: null, finish_reason};
         return {
             ...common, object: endpoint === "chat" ? "chat.completion" : "text_completion", choices: [choice],
-            usage: usageOf(result.stats), bild: bildStatsOf(mode, result.stats)
+            usage: usageOf(result), bild: bildStatsOf(mode, result)
         };
     }
 
@@ -171,9 +171,9 @@ export function createServer(options: ServerOptions): FastifyInstance {
                 send(chunk(textChoice(next.value, null)));
             const result = await stream.result;
             metrics.recordGeneration(result.stats);
-            send(chunk(textChoice("", toOpenAiFinishReason(result.finishReason)), {bild: bildStatsOf(mode, result.stats)}));
+            send(chunk(textChoice("", toOpenAiFinishReason(result.finishReason)), {bild: bildStatsOf(mode, result)}));
             if (includeUsage)
-                send({id, object, created, model: modelId, choices: [], usage: usageOf(result.stats)});
+                send({id, object, created, model: modelId, choices: [], usage: usageOf(result)});
             send("[DONE]");
         } catch (error) {
             if (!raw.destroyed)
@@ -190,8 +190,6 @@ export function createServer(options: ServerOptions): FastifyInstance {
 function checkRequest(body: CommonRequestBody, modelId: string): {message: string, param: string} | undefined {
     if (body.model != null && body.model !== modelId)
         return {message: `unknown model "${body.model}": this server serves "${modelId}" (see GET /v1/models)`, param: "model"};
-    if (body.temperature != null && body.temperature !== 0)
-        return {message: `temperature ${body.temperature} is not supported yet: bild decodes greedily, use temperature 0`, param: "temperature"};
     if (body.n != null && body.n !== 1)
         return {message: "n must be 1: one choice per request", param: "n"};
     return undefined;
@@ -204,7 +202,14 @@ function toGenerateOptions(body: CommonRequestBody, defaults: GenerateOptions, f
         ...defaults,
         mode: bild.mode ?? defaults.mode,
         fallbackThreshold: bild.fallback ?? defaults.fallbackThreshold,
-        rollbackThreshold: bild.rollback ?? defaults.rollbackThreshold,
+        // A request's own strict or rollback setting replaces the other one's server default.
+        rollbackThreshold: bild.rollback ?? (bild.strict === true ? undefined : defaults.rollbackThreshold),
+        strict: bild.strict ?? (bild.rollback == null ? defaults.strict : false),
+        temperature: body.temperature ?? defaults.temperature,
+        topP: body.top_p ?? defaults.topP,
+        topK: body.top_k ?? defaults.topK,
+        minP: body.min_p ?? defaults.minP,
+        seed: body.seed ?? defaults.seed,
         maxLittleTokens: bild.maxLittleTokens ?? defaults.maxLittleTokens,
         runConfidence: bild.runConfidence ?? defaults.runConfidence,
         draftTokens: bild.draft ?? defaults.draftTokens,

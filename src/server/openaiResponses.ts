@@ -1,10 +1,10 @@
-import type {FinishReason, GenerationStats} from "../decoding/GenerationResult.js";
+import type {FinishReason, GenerationResult} from "../decoding/GenerationResult.js";
 
 export type OpenAiFinishReason = "stop" | "length";
 
 export const toOpenAiFinishReason = (reason: FinishReason): OpenAiFinishReason => reason === "length" ? "length" : "stop";
 
-export function usageOf(stats: GenerationStats) {
+export function usageOf({stats}: GenerationResult) {
     return {
         prompt_tokens: stats.promptTokens,
         completion_tokens: stats.generatedTokens,
@@ -12,10 +12,11 @@ export function usageOf(stats: GenerationStats) {
     };
 }
 
-/** The `bild` object of a response: this request's decoding stats. */
-export function bildStatsOf(mode: string, stats: GenerationStats) {
+/** The `bild` object of a response: this request's decoding stats (and its seed, when sampled). */
+export function bildStatsOf(mode: string, {stats, seed}: GenerationResult) {
     return {
         mode,
+        ...(seed == null ? {} : {seed}),
         fallbacks: stats.fallbacks,
         rollbacks: stats.rollbacks,
         little_proposed: stats.littleProposed,

@@ -1,4 +1,5 @@
 import {DECODING_MODES} from "../decoding/strategies/DecodingStrategy.js";
+import {MAX_SEED} from "../decoding/sampling/SamplingOptions.js";
 
 /** Per-request BiLD settings, in the extra `bild` field of a request. */
 export type BildRequestSettings = {
@@ -7,7 +8,8 @@ export type BildRequestSettings = {
     rollback?: number,
     maxLittleTokens?: number,
     runConfidence?: number,
-    draft?: number
+    draft?: number,
+    strict?: boolean
 };
 
 export type CommonRequestBody = {
@@ -17,6 +19,11 @@ export type CommonRequestBody = {
     stream?: boolean,
     stream_options?: {include_usage?: boolean},
     temperature?: number,
+    top_p?: number,
+    /** Not in OpenAI's API; vLLM and llama.cpp's server take it too. */
+    top_k?: number,
+    /** Not in OpenAI's API; vLLM and llama.cpp's server take it too. */
+    min_p?: number,
     seed?: number,
     user?: string,
     n?: number,
@@ -33,7 +40,10 @@ const commonProperties = {
     stream: {type: "boolean"},
     stream_options: {type: ["object", "null"], properties: {include_usage: {type: "boolean"}}},
     temperature: {type: "number", minimum: 0, maximum: 2},
-    seed: {type: "integer"},
+    top_p: {type: "number", exclusiveMinimum: 0, maximum: 1},
+    top_k: {type: "integer", minimum: 0},
+    min_p: {type: "number", minimum: 0, maximum: 1},
+    seed: {type: "integer", minimum: 0, maximum: MAX_SEED},
     user: {type: "string"},
     n: {type: "integer", minimum: 1},
     bild: {
@@ -45,7 +55,8 @@ const commonProperties = {
             rollback: {type: "number", minimum: 0},
             maxLittleTokens: {type: "integer", minimum: 1},
             runConfidence: {type: "number", minimum: 0, maximum: 1},
-            draft: {type: "integer", minimum: 1}
+            draft: {type: "integer", minimum: 1},
+            strict: {type: "boolean"}
         }
     }
 } as const;

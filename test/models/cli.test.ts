@@ -44,6 +44,15 @@ describe("bild generate (CLI, real models)", () => {
         assert.deepEqual(output.tokens, big.tokens, "--rollback 0 reproduces --mode big");
     });
 
+    it("samples with --temperature/--top-p/--top-k/--min-p: the same --seed repeats the text, another seed changes it", async () => {
+        const sample = async (seed: string) => JSON.parse((await runCli([...PAIR_ARGS, "--prompt", "function add(a, b) {", "--max-tokens", "24",
+            "--json", "--strict", "--temperature", "0.9", "--top-p", "0.95", "--top-k", "50", "--min-p", "0.01", "--seed", seed])).stdout) as {text: string, seed: number};
+        const first = await sample("3");
+        assert.equal(first.seed, 3);
+        assert.equal((await sample("3")).text, first.text);
+        assert.notEqual((await sample("4")).text, first.text);
+    });
+
     it("reads the prompt from standard input and streams the same text as --json reports", async () => {
         const prompt = "const values = [1, 2, 3];\nfor (const value of values) {";
         const piped = await runCli([...PAIR_ARGS, "--max-tokens", "32"], prompt);
@@ -109,7 +118,14 @@ describe("bild generate (CLI, real models)", () => {
             [["--max-tokens", "-3"], /--max-tokens.*invalid/],
             [["--draft", "1.5"], /--draft.*invalid/],
             [["--threads", "0"], /--threads.*invalid/],
-            [["--mode", "turbo"], /--mode.*Allowed choices are big, little, speculative, bild/]
+            [["--mode", "turbo"], /--mode.*Allowed choices are big, little, speculative, bild/],
+            [["--temperature", "-0.1"], /temperature must be a finite number ≥ 0/],
+            [["--temperature", "1", "--top-p", "1.5"], /top-p must be a probability/],
+            [["--top-k", "-2"], /--top-k.*invalid/],
+            [["--temperature", "1", "--min-p", "3"], /min-p must be a probability/],
+            [["--seed", "4294967296"], /seed must be an integer from 0 to 4294967295/],
+            [["--strict", "--rollback", "2"], /strict verification replaces the rollback threshold/],
+            [["--strict", "--mode", "little"], /strict verification applies to bild and speculative modes, not to little/]
         ];
         for (const [args, pattern] of cases)
             assertUsageError(await runCli(["generate", "--prompt", "x", ...args]), pattern);

@@ -62,6 +62,20 @@ describe("bild serve (OpenAI API, real code pair)", () => {
         assert.equal(completion.choices[0]!.text, big.choices[0]!.text);
     });
 
+    it("samples: top_p / top_k / min_p / seed; the same seed repeats the output, strict bild too", async () => {
+        const sample = (seed: number, bild: object) => client.completions.create({
+            model: MODEL, prompt: PROMPTS[2]!, max_tokens: 24, temperature: 0.9, top_p: 0.95, seed,
+            // @ts-expect-error extra request fields (vLLM's top_k / min_p, bild's settings)
+            top_k: 40, min_p: 0.02, bild
+        });
+        for (const bild of [{strict: true}, {mode: "speculative"}, {mode: "big"}]) {
+            const first = await sample(5, bild);
+            assert.equal((await sample(5, bild)).choices[0]!.text, first.choices[0]!.text, JSON.stringify(bild));
+            assert.equal((first as unknown as {bild: {seed: number}}).bild.seed, 5);
+            assert.notEqual((await sample(6, bild)).choices[0]!.text, first.choices[0]!.text, JSON.stringify(bild));
+        }
+    });
+
     it("chats with the plain template, and streams exactly the non-streamed text", async () => {
         const messages = [{role: "system" as const, content: "You write JavaScript."}, {role: "user" as const, content: PROMPTS[1]!}];
         const chat = await client.chat.completions.create({model: MODEL, messages, max_tokens: 20});
@@ -113,7 +127,10 @@ describe("bild serve (OpenAI API, real code pair)", () => {
             [{prompt: "x", max_tokens: -3}, /max_tokens must be >= 1/],
             [{prompt: 42}, /prompt/],
             [{model: "gpt-4", prompt: "x"}, /unknown model "gpt-4"/],
-            [{prompt: "x", temperature: 0.7}, /temperature 0.7 is not supported yet/],
+            [{prompt: "x", temperature: 2.5}, /temperature must be <= 2/],
+            [{prompt: "x", top_p: 0}, /top_p must be > 0/],
+            [{prompt: "x", seed: -4}, /seed must be >= 0/],
+            [{prompt: "x", temperature: 1, bild: {mode: "big", strict: true}}, /strict verification applies to bild and speculative/],
             [{prompt: "let a = 1;\n".repeat(400), max_tokens: 8}, /exceed the context size/],
             [{prompt: "x", bild: {rollback: -1}}, /rollback must be >= 0/],
             [{prompt: "x", bild: {speed: 3}}, /additional properties/]

@@ -52,7 +52,7 @@ async function runGenerate(options: GenerateCliOptions): Promise<void> {
         if (options.json)
             process.stdout.write(JSON.stringify({
                 mode: options.mode, text: result.text, tokens: result.tokens, origins: result.origins,
-                finishReason: result.finishReason, stats: result.stats
+                finishReason: result.finishReason, seed: result.seed, stats: result.stats
             }) + "\n");
         else {
             if (colored) {
@@ -62,7 +62,7 @@ async function runGenerate(options: GenerateCliOptions): Promise<void> {
             process.stdout.write("\n");
         }
         if (options.stats)
-            process.stderr.write(formatStats(result.stats) + "\n");
+            process.stderr.write(formatStats(result.stats) + (result.seed == null ? "" : `\nseed: ${result.seed}`) + "\n");
     } finally {
         process.off("SIGINT", onInterrupt);
         await decoder[Symbol.asyncDispose]();
