@@ -1,6 +1,9 @@
 import {BildUsageError} from "../errors.js";
 import {PEER_DEFAULT_SETTINGS, type PeerSettings} from "../engine/PeerSpeculativeDecoder.js";
 import type {BenchMode, BenchRowSpec} from "./benchTypes.js";
+import type {GenerateOptions} from "../decoding/GenerateOptions.js";
+import {DEFAULT_ROLLBACK_THRESHOLD} from "../decoding/policies/NllRollbackPolicy.js";
+import type {SamplingOptions} from "../decoding/sampling/SamplingOptions.js";
 
 /** A BiLD grid: every combination of these values is one row. */
 export type BildGrid = {
@@ -54,19 +57,29 @@ export function parseModes(modes: readonly string[]): BenchMode[] {
 
 const formatNumber = (value: number) => value === Number.POSITIVE_INFINITY ? "inf" : String(value);
 
-/** The rows of a bench run for `modes` (the big row always comes first). */
-export function benchRowSpecs(modes: readonly BenchMode[], grid: BildGrid, draftLengths: readonly number[]): BenchRowSpec[] {
+/** Seed of every sampled bench row, so that a bench run replays. */
+export const BENCH_SEED = 1;
+
+/**
+ * The rows of a bench run for `modes` (the big row always comes first). With `sampling` at a
+ * temperature above 0, each mode also gets rows that sample: big, speculative (always strict), and
+ * per BiLD drafting rule, strict BiLD and lossy BiLD at the default α_RB; their speed-ups are over
+ * the big model sampling alike.
+ */
+export function benchRowSpecs(
+    modes: readonly BenchMode[], grid: BildGrid, draftLengths: readonly number[], sampling?: SamplingOptions
+): BenchRowSpec[] {
     const rows: BenchRowSpec[] = [{name: "big", mode: "big", settings: {}, options: {mode: "big"}}];
     if (modes.includes("little"))
         rows.push({name: "little", mode: "little", settings: {}, options: {mode: "little"}});
     if (modes.includes("speculative"))
         for (const draftTokens of draftLengths)
             rows.push({name: `speculative k=${draftTokens}`, mode: "speculative", settings: {draft: draftTokens}, options: {mode: "speculative", draftTokens}});
+    const rules = [
+        ...grid.fallback.map((fallback) => ({label: `fb=${formatNumber(fallback)}`, settings: {fallback}, options: {fallbackThreshold: fallback}})),
+        ...grid.run.map((run) => ({label: `run=${formatNumber(run)}`, settings: {run}, options: {runConfidence: run}}))
+    ];
     if (modes.includes("bild")) {
-        const rules = [
-            ...grid.fallback.map((fallback) => ({label: `fb=${formatNumber(fallback)}`, settings: {fallback}, options: {fallbackThreshold: fallback}})),
-            ...grid.run.map((run) => ({label: `run=${formatNumber(run)}`, settings: {run}, options: {runConfidence: run}}))
-        ];
         for (const rule of rules)
             for (const rollback of grid.rollback)
                 for (const maxLittle of grid.maxLittle)
@@ -77,6 +90,8 @@ export function benchRowSpecs(modes: readonly BenchMode[], grid: BildGrid, draft
                         options: {mode: "bild", ...rule.options, rollbackThreshold: rollback, maxLittleTokens: maxLittle}
                     });
     }
+    if (sampling?.temperature != null && sampling.temperature > 0)
+        rows.push(...sampledRowSpecs(modes, rules, draftLengths, sampling));
     if (modes.includes("peer"))
         for (const settings of PEER_GRID)
             rows.push({
@@ -84,5 +99,28 @@ export function benchRowSpecs(modes: readonly BenchMode[], grid: BildGrid, draft
                 mode: "peer",
                 settings
             });
+    return rows;
+}
+
+function sampledRowSpecs(
+    modes: readonly BenchMode[], rules: readonly {label: string, settings: Record<string, number>, options: GenerateOptions}[],
+    draftLengths: readonly number[], sampling: SamplingOptions
+): BenchRowSpec[] {
+    const suffix = ` T=${sampling.temperature}` + (sampling.topP == null ? "" : ` p=${sampling.topP}`) + (sampling.topK == null ? "" : ` k=${sampling.topK}`);
+    const baseline = `big${suffix}`;
+    const sampled = {...sampling, seed: sampling.seed ?? BENCH_SEED};
+    const settings = {temperature: sampling.temperature!};
+    const row = (name: string, mode: "big" | "little" | "speculative" | "bild", extra: Record<string, number>, options: GenerateOptions): BenchRowSpec =>
+        ({name: `${name}${suffix}`, mode, settings: {...settings, ...extra}, options: {...options, ...sampled, mode}, baseline});
+    const rows = [row("big", "big", {}, {})];
+    if (modes.includes("speculative"))
+        for (const draftTokens of draftLengths)
+            rows.push(row(`speculative k=${draftTokens}`, "speculative", {draft: draftTokens}, {draftTokens}));
+    if (modes.includes("bild"))
+        for (const rule of rules) {
+            rows.push(row(`bild strict ${rule.label}`, "bild", rule.settings, {...rule.options, strict: true}));
+            rows.push(row(`bild ${rule.label} rb=${DEFAULT_ROLLBACK_THRESHOLD}`, "bild", {...rule.settings, rollback: DEFAULT_ROLLBACK_THRESHOLD},
+                {...rule.options, rollbackThreshold: DEFAULT_ROLLBACK_THRESHOLD}));
+        }
     return rows;
 }

@@ -7,7 +7,12 @@ export type BenchMode = "big" | "little" | "speculative" | "bild" | "peer" | "or
 
 /** A row to run: one of our strategies with its options, or the peer with its settings. */
 export type BenchRowSpec =
-    | {readonly name: string, readonly mode: "big" | "little" | "speculative" | "bild", readonly settings: Readonly<Record<string, number>>, readonly options: GenerateOptions}
+    | {
+        readonly name: string, readonly mode: "big" | "little" | "speculative" | "bild", readonly settings: Readonly<Record<string, number>>,
+        readonly options: GenerateOptions,
+        /** Row whose tokens/s the speed-up divides by: the big row sampled alike, for sampled rows. Defaults to the big row. */
+        readonly baseline?: string
+    }
     | {readonly name: string, readonly mode: "peer", readonly settings: PeerSettings};
 
 /** One row on one prompt. */
@@ -40,8 +45,10 @@ export type BenchRow = {
     totalMs: number,
     medianMs: number,
     tokensPerSecond: number,
-    /** Tokens/s over the big row's tokens/s, both measured in this run. */
+    /** Tokens/s over the baseline row's (the big row; for sampled rows the big row sampled alike), both measured in this run. */
     speedup: number,
+    /** The row `speedup` is relative to. */
+    baseline: string,
     rougeL: number,
     /** ROUGE-L points vs the big row. */
     rougeLDelta: number,

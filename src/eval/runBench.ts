@@ -161,7 +161,7 @@ async function oracleRun(
 export const ORACLE_ROW = "oracle (bound)";
 
 function aggregateRows(specs: readonly BenchRowSpec[], records: readonly BenchRecord[], bigRow: string): BenchRow[] {
-    const summarize = (name: string, mode: BenchRow["mode"], settings: Readonly<Record<string, number>>): BenchRow => {
+    const summarize = (name: string, mode: BenchRow["mode"], settings: Readonly<Record<string, number>>, baseline: string): BenchRow => {
         const mine = records.filter((record) => record.row === name);
         const tokens = sum(mine.map((record) => record.tokens.length));
         const totalMs = sum(mine.map((record) => record.ms));
@@ -172,6 +172,7 @@ function aggregateRows(specs: readonly BenchRowSpec[], records: readonly BenchRe
             medianMs: median(mine.map((record) => record.ms)),
             tokensPerSecond: tokens / (totalMs / 1000),
             speedup: 1,
+            baseline,
             rougeL: mean(mine.map((record) => record.rougeL)),
             rougeLDelta: 0,
             bleu: mean(mine.map((record) => record.bleu)),
@@ -190,11 +191,14 @@ function aggregateRows(specs: readonly BenchRowSpec[], records: readonly BenchRe
             row.ownTimePct = 100 * sum(stats.map((s) => s.timeOwnMs)) / totalMs;
         return row;
     };
-    const rows = [...specs.map((spec) => summarize(spec.name, spec.mode, spec.settings)), summarize(ORACLE_ROW, "oracle", {})];
+    const rows = [
+        ...specs.map((spec) => summarize(spec.name, spec.mode, spec.settings, (spec.mode === "peer" ? undefined : spec.baseline) ?? bigRow)),
+        summarize(ORACLE_ROW, "oracle", {}, bigRow)
+    ];
     const big = rows.find((row) => row.name === bigRow)!;
     const bigTokens = sum(records.filter((record) => record.row === bigRow).map((record) => record.tokens.length));
     for (const row of rows) {
-        row.speedup = row.tokensPerSecond / big.tokensPerSecond;
+        row.speedup = row.tokensPerSecond / rows.find((other) => other.name === row.baseline)!.tokensPerSecond;
         row.rougeLDelta = row.rougeL - big.rougeL;
         row.prefixAgreementPct = 100 * sum(records.filter((record) => record.row === row.name).map((record) => record.prefixAgreement)) / Math.max(bigTokens, 1);
     }

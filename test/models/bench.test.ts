@@ -26,7 +26,8 @@ describe("bild bench (real prose pair, 2 prompts × 16 tokens)", () => {
         const out = path.join(folder, "out");
         const run = await runCli([
             "bench", "--big", PROSE_PAIR.big, "--little", PROSE_PAIR.little, "--prompts", DEV_PROMPTS,
-            "--limit", "2", "--max-tokens", "16", "--grid", "fallback=0.4", "rollback=0,3", "--draft-lengths", "2", "--out", out
+            "--limit", "2", "--max-tokens", "16", "--grid", "fallback=0.4", "rollback=0,3", "--draft-lengths", "2", "--out", out,
+            "--temperature", "0.8"
         ]);
         assert.equal(run.code, 0, run.stderr);
         assert.match(run.stdout, /^\| row \| tok\/s \| speed-up/);
@@ -39,7 +40,13 @@ describe("bild bench (real prose pair, 2 prompts × 16 tokens)", () => {
         assert.equal(typeof results.machine.cpus, "number");
         assert.equal(results.versions.nodeLlamaCpp, "3.22.1");
         const rows: Row[] = results.rows;
-        assert.deepEqual(rows.map((row) => row.mode), ["big", "little", "speculative", "bild", "bild", "peer", "peer", "peer", "peer", "peer", "oracle"]);
+        assert.deepEqual(rows.map((row) => row.mode), [
+            "big", "little", "speculative", "bild", "bild", "big", "speculative", "bild", "bild", "peer", "peer", "peer", "peer", "peer", "oracle"
+        ]);
+        const sampledBig = rows.find((row) => row.name === "big T=0.8")!;
+        assert.equal(sampledBig.speedup, 1);
+        for (const row of rows.filter((row) => row.name.includes("T=0.8")))
+            assert.ok(Math.abs(row.speedup - row.tokensPerSecond / sampledBig.tokensPerSecond) < 1e-9, `${row.name} is measured against big sampling`);
         for (const row of rows)
             for (const field of ["name", "mode", "settings", "speedup", "rougeL", "rougeLDelta", "exactMatchPct", "tokensPerSecond"])
                 assert.ok(field in row, `${row.name} has ${field}`);
@@ -47,7 +54,8 @@ describe("bild bench (real prose pair, 2 prompts × 16 tokens)", () => {
         assert.equal(big.speedup, 1);
         assert.equal(big.rougeLDelta, 0);
         assert.equal(big.exactMatchPct, 100);
-        for (const lossless of rows.filter((row) => row.mode === "speculative" || row.mode === "peer" || row.mode === "oracle" || row.name === "bild fb=0.4 rb=0"))
+        for (const lossless of rows.filter((row) => !row.name.includes("T=") &&
+            (row.mode === "speculative" || row.mode === "peer" || row.mode === "oracle" || row.name === "bild fb=0.4 rb=0")))
             assert.equal(lossless.exactMatchPct, 100, `${lossless.name} reproduces big`);
         assert.ok(rows.at(-1)!.bound);
         assert.equal(results.records.length, 2 * rows.length);

@@ -4,7 +4,7 @@ import {asCliFlags, asLibraryOptions, chooseSettings} from "../../src/eval/choos
 import type {BenchRow} from "../../src/eval/benchTypes.js";
 
 const row = (name: string, mode: BenchRow["mode"], speedup: number, rougeLDelta: number, settings: Record<string, number> = {}): BenchRow => ({
-    name, mode, settings, bound: false, prompts: 1, tokens: 1, totalMs: 1, medianMs: 1, tokensPerSecond: 1, speedup,
+    name, mode, settings, bound: false, prompts: 1, tokens: 1, totalMs: 1, medianMs: 1, tokensPerSecond: 1, speedup, baseline: "big",
     rougeL: 10 + rougeLDelta, rougeLDelta, bleu: 0, rougeLVsBig: 0, exactMatchPct: 0, prefixAgreementPct: 0, meanNllBig: 0
 });
 

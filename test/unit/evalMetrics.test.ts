@@ -98,6 +98,17 @@ describe("bench rows", () => {
         assert.deepEqual(rows.map((row) => row.name), ["big", "bild fb=0.2 rb=0", "bild fb=0.2 rb=inf", "bild fb=0.4 rb=0", "bild fb=0.4 rb=inf"]);
     });
 
+    it("adds sampled rows, seeded and measured against big sampling alike, when a temperature is given", () => {
+        const rows = benchRowSpecs(parseModes(["speculative", "bild"]), parseBildGrid(["fallback=0.6", "rollback=0"]), [4], {temperature: 0.8, topP: 0.9});
+        const sampled = rows.filter((row) => row.mode !== "peer" && row.options.temperature === 0.8);
+        assert.deepEqual(sampled.map((row) => row.name), [
+            "big T=0.8 p=0.9", "speculative k=4 T=0.8 p=0.9", "bild strict fb=0.6 T=0.8 p=0.9", "bild fb=0.6 rb=2 T=0.8 p=0.9"
+        ]);
+        for (const row of sampled)
+            assert.ok(row.mode !== "peer" && row.baseline === "big T=0.8 p=0.9" && row.options.seed === 1 && row.options.topP === 0.9);
+        assert.equal(benchRowSpecs(parseModes(["bild"]), parseBildGrid([]), [4], {temperature: 0}).some((row) => row.name.includes("T=")), false);
+    });
+
     it("rejects bad grids and modes", () => {
         assert.throws(() => parseBildGrid(["speed=1"]), /bad grid "speed=1"/);
         assert.throws(() => parseBildGrid(["fallback=0.1,x"]), /bad grid value "x" for fallback/);

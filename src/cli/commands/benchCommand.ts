@@ -2,19 +2,23 @@ import {Command, Option} from "commander";
 import {mkdir, writeFile, readFile} from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import {benchRowSpecs, DEFAULT_DRAFT_LENGTHS, parseModes, ALL_BENCH_MODES} from "../../eval/benchRows.js";
+import {benchRowSpecs, BENCH_SEED, DEFAULT_DRAFT_LENGTHS, parseModes, ALL_BENCH_MODES} from "../../eval/benchRows.js";
 import {markdownTable} from "../../eval/benchReport.js";
 import {frontierSvg, svgToPng} from "../../eval/frontierPlot.js";
 import {ORACLE_ROW} from "../../eval/runBench.js";
 import {BildUsageError} from "../../errors.js";
 import {addBenchOptions, benchGrid, runBenchFromOptions, type BenchCliOptions} from "../benchOptions.js";
 import {addModelOptions, type ModelCliOptions} from "../modelOptions.js";
-import {parsePositiveInteger} from "../parseNumbers.js";
+import {parseInteger, parseNumber, parsePositiveInteger} from "../parseNumbers.js";
+import {resolveSampling} from "../../decoding/sampling/SamplingOptions.js";
 
 type BenchCommandOptions = ModelCliOptions & BenchCliOptions & {
     modes: string[],
     draftLengths: string,
-    out: string
+    out: string,
+    temperature?: number,
+    topP?: number,
+    topK?: number
 };
 
 export function createBenchCommand(): Command {
@@ -26,6 +30,10 @@ export function createBenchCommand(): Command {
         .addOption(new Option("--modes <mode...>", `rows to run (big always runs): ${ALL_BENCH_MODES.join(", ")}`).default([...ALL_BENCH_MODES]))
         .addOption(new Option("--draft-lengths <k,...>", "speculative draft lengths").default(DEFAULT_DRAFT_LENGTHS.join(",")))
         .addOption(new Option("--out <dir>", "folder for results.json, table.md, frontier.svg and frontier.png").default("bench-out"))
+        .addOption(new Option("--temperature <t>", `also run sampled rows at this temperature (seed ${BENCH_SEED}); their speed-ups are over big sampling alike`)
+            .argParser((value) => parseNumber(value)))
+        .addOption(new Option("--top-p <p>", "sampled rows: top-p").argParser((value) => parseNumber(value)))
+        .addOption(new Option("--top-k <k>", "sampled rows: top-k").argParser(parseInteger))
         .action(runBenchCommand);
 }
 
@@ -38,7 +46,10 @@ async function runBenchCommand(options: BenchCommandOptions): Promise<void> {
             throw new BildUsageError(`bad --draft-lengths value "${text}": use positive integers, e.g. 2,4,8`);
         }
     });
-    const rows = benchRowSpecs(modes, benchGrid(options), draftLengths);
+    const sampling = {temperature: options.temperature, topP: options.topP, topK: options.topK};
+    // Reject bad sampling settings before loading models.
+    resolveSampling(sampling);
+    const rows = benchRowSpecs(modes, benchGrid(options), draftLengths, sampling);
     const {output, prompts} = await runBenchFromOptions(options, rows, "bench");
     const reported = modes.includes("oracle") ? output.rows : output.rows.filter((row) => row.name !== ORACLE_ROW);
     const table = markdownTable(reported);
@@ -59,7 +70,7 @@ async function runBenchCommand(options: BenchCommandOptions): Promise<void> {
         settings: {
             threads: options.threads, bigThreads: options.bigThreads ?? options.threads, littleThreads: options.littleThreads ?? options.threads,
             contextSize: options.contextSize, batchSize: options.batchSize, maxTokens: options.maxTokens, prompts: prompts.length,
-            promptFile: options.prompts
+            promptFile: options.prompts, sampling
         },
         costCurves: output.costCurves,
         rows: reported,
