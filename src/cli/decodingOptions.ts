@@ -46,7 +46,7 @@ export function addDecodingOptions(command: Command): Command {
         .addOption(new Option("--temperature <t>", "sampling temperature (0: greedy)").argParser((value) => parseNumber(value)).default(DEFAULT_TEMPERATURE))
         .addOption(new Option("--top-p <p>", "sampling: keep the most likely tokens up to this total probability (1: off)")
             .argParser((value) => parseNumber(value)).default(DEFAULT_TOP_P))
-        .addOption(new Option("--top-k <k>", "sampling: keep the k most likely tokens (0: off)").argParser(parseInteger).default(DEFAULT_TOP_K))
+        .addOption(new Option("--top-k <k>", "sampling: keep the k most likely tokens (0: off, exact but slow on big vocabularies)").argParser(parseInteger).default(DEFAULT_TOP_K))
         .addOption(new Option("--min-p <p>", "sampling: drop tokens below this fraction of the top probability (0: off)")
             .argParser((value) => parseNumber(value)).default(DEFAULT_MIN_P))
         .addOption(new Option("--seed <n>", "sampling: random seed; the same seed gives the same output (default: random, shown by --stats)")
