@@ -19,7 +19,8 @@ export {NllRollbackPolicy, DEFAULT_ROLLBACK_THRESHOLD} from "./decoding/policies
 export {SpeculativeSamplingPolicy} from "./decoding/policies/SpeculativeSamplingPolicy.js";
 export type {TokenChoice} from "./decoding/TokenChoice.js";
 export {
-    DEFAULT_TEMPERATURE, DEFAULT_TOP_P, DEFAULT_TOP_K, DEFAULT_MIN_P, MAX_SEED, type SamplingOptions, type SamplingSettings
+    DEFAULT_TEMPERATURE, DEFAULT_TOP_P, DEFAULT_TOP_K, DEFAULT_MIN_P, MAX_SEED, type SamplingOptions, type SamplingSettings,
+    type DistributionSettings
 } from "./decoding/sampling/SamplingOptions.js";
 export {TokenDistribution} from "./decoding/sampling/TokenDistribution.js";
 export {seededRandom, type RandomSource} from "./decoding/sampling/RandomSource.js";
