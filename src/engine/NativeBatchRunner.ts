@@ -5,8 +5,8 @@ import type {Llama, LlamaContext, LlamaContextSequence, LlamaModel} from "node-l
  * two locks and creates and frees a native sampler per call: ≈0.45 ms per call on the 2-core
  * reference machine, as much as the little model's own compute. The decoding loop makes one call
  * per little token, so this class drives the same native context directly: one reusable greedy
- * sampler, one batch per call (plus one top-k sampler per k used for sampling). These are node-llama-cpp internals of the exact version pinned in
- * package.json; `NativeBatchRunner.attach` checks they are there.
+ * sampler (plus a few top-k ones for sampling), one batch per call. These are node-llama-cpp
+ * internals of the exact version pinned in package.json; `NativeBatchRunner.attach` checks them.
  */
 
 type LogitIndexes = Uint32Array;
@@ -45,6 +45,7 @@ export type NativeNextToken = {
 };
 
 const NO_TOKENS: readonly number[] = [];
+const MAX_TOP_K_SAMPLERS = 8;
 
 /** Serialises native batches of all sequences of one context (they share one batch buffer). */
 export class NativeBatchRunner {
@@ -110,8 +111,8 @@ export class NativeBatchRunner {
     public evaluateLogits(
         sequenceId: number, startPosition: number, tokens: readonly number[], outputCount: number, topK: number
     ): Promise<(readonly number[])[]> {
-        const sampler = topK === 0 ? this.#sampler : this.#topKSampler(topK);
         return this.#decode(sequenceId, startPosition, tokens, outputCount, async (batchLogitIndex) => {
+            const sampler = topK === 0 ? this.#sampler : this.#topKSampler(topK);
             // Temperature 1 leaves the logits as they are; the sampler's own draw is not used.
             const [token, , , logits] = await this.#context.sampleToken(batchLogitIndex, sampler, false, false, true, false);
             if (token < 0 || logits == null)
@@ -120,9 +121,16 @@ export class NativeBatchRunner {
         });
     }
 
+    /** Only called inside {@link #exclusive}, so that evicting a sampler never frees one in use. */
     #topKSampler(topK: number): NativeSampler {
         let sampler = this.#topKSamplers.get(topK);
         if (sampler == null) {
+            // Requests choose k freely (the server passes top_k through): keep a few, oldest out.
+            if (this.#topKSamplers.size >= MAX_TOP_K_SAMPLERS) {
+                const [oldest, evicted] = this.#topKSamplers.entries().next().value!;
+                this.#topKSamplers.delete(oldest);
+                evicted.dispose();
+            }
             sampler = this.#createSampler();
             sampler.applyConfig({temperature: 1, topK, seed: 0});
             this.#topKSamplers.set(topK, sampler);

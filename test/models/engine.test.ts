@@ -81,6 +81,15 @@ describe("engine adapter on the code pair (real models)", () => {
         assert.ok(Math.abs(greedy.probability - 1 / total) < 1e-4);
     });
 
+    it("serves any number of different top-k values (a few native samplers kept, the oldest freed)", async () => {
+        const prompt = pair.tokenizer.encodePrompt("const total = items.reduce(");
+        for (let topK = 1; topK <= 12; topK++) {
+            await fresh.truncate(0);
+            const [logits] = await fresh.evaluateLogits(prompt, 1, topK);
+            assert.equal(logits!.length, 2 * topK);
+        }
+    });
+
     it("after truncating and feeding other tokens, the next-token facts equal a fresh context's", async () => {
         const sequence = pair.big.createSequence();
         try {
