@@ -12,15 +12,16 @@ export function parseNumber(value: string, allowInfinity = false): number {
     return number;
 }
 
+const WHOLE_NUMBER = /^\s*\d+\s*$/;
+
 export function parsePositiveInteger(value: string): number {
-    const number = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || number <= 0)
+    if (!WHOLE_NUMBER.test(value) || Number(value) <= 0)
         throw new InvalidArgumentError("expected a positive integer.");
-    return number;
+    return Number(value);
 }
 
 export function parseInteger(value: string): number {
-    if (!/^\s*\d+\s*$/.test(value))
+    if (!WHOLE_NUMBER.test(value))
         throw new InvalidArgumentError("expected a whole number ≥ 0.");
     return Number(value);
 }

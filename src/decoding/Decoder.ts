@@ -172,15 +172,16 @@ export class Decoder implements AsyncDisposable {
         // token can flip on any change (a top-p cut moves every probability), so a generation with
         // a caller's seed evaluates its prompt from an empty cache, to replay exactly. Greedy output
         // changes only at near-ties, and unseeded sampling is not replayed: both keep the prefix.
-        const keep = sampling?.seeded === true ? [] : promptTokens;
+        const prepare = (sequence: ModelSequence) =>
+            sampling?.seeded === true ? sequence.truncate(0) : reusePromptPrefix(sequence, promptTokens);
         let strategy: DecodingStrategy;
         if (options.mode === "big" || options.mode === "little") {
             const sequence = options.mode === "big" ? big : little;
-            await reusePromptPrefix(sequence, keep);
+            await prepare(sequence);
             strategy = new AutoregressiveStrategy(options.mode, sequence, chooser);
         } else {
-            await reusePromptPrefix(big, keep);
-            await reusePromptPrefix(little, keep);
+            await prepare(big);
+            await prepare(little);
             strategy = new DraftVerifyStrategy({
                 big, little, chooser, random, fallback: options.fallbackPolicy, rollback: options.rollbackPolicy
             });

@@ -12,6 +12,7 @@ export interface RandomSource {
  * nearly the same numbers, which would make consecutive seeds draw the same first tokens.
  */
 export function seededRandom(seed: number): RandomSource {
-    const generator = mersenne(seed);
-    return {next: () => uniformFloat64(generator)};
+    // Seeded on the first draw: greedy generations get a source too (policies may ask) but never draw.
+    let generator: ReturnType<typeof mersenne> | undefined;
+    return {next: () => uniformFloat64(generator ??= mersenne(seed))};
 }

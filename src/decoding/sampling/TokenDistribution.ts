@@ -47,8 +47,11 @@ export class TokenDistribution {
         let max = Number.NEGATIVE_INFINITY;
         for (const value of scaled)
             max = Math.max(max, value);
-        const weights = scaled.map((value) => Math.exp(value - max));
-        // Keep weights ≥ floor; the most likely token always has weight 1 and stays.
+        // In place: the scaled logits become weights exp(l/T − max), the most likely token's 1.
+        const weights = scaled;
+        for (let i = 0; i < count; i++)
+            weights[i] = Math.exp(weights[i]! - max);
+        // Keep weights ≥ floor; the most likely token always stays.
         let floor = minP;
         if (topP < 1)
             floor = Math.max(floor, nucleusFloor(weights, topP));
