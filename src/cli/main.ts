@@ -18,6 +18,14 @@ const program = new Command("bild")
     .addCommand(createTuneCommand().exitOverride())
     .addCommand(createServeCommand().exitOverride());
 
+// A reader that stops early (`bild generate | head`) closes the pipe: that ends the command
+// quietly, as it does for other command-line tools, instead of an unhandled EPIPE.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE")
+        throw error;
+    process.exit(0);
+});
+
 try {
     await program.parseAsync(process.argv);
 } catch (error) {

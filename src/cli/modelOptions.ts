@@ -1,7 +1,7 @@
 import {Option, type Command} from "commander";
 import {ModelPair, type PairEngineSettings} from "../engine/ModelPair.js";
 import {DEFAULT_BATCH_SIZE, DEFAULT_CONTEXT_SIZE, DEFAULT_THREADS} from "../engine/EngineSettings.js";
-import {BUNDLED_BIG_MODEL, BUNDLED_LITTLE_MODEL} from "./bundledModels.js";
+import {BUNDLED_BIG_MODEL, BUNDLED_LITTLE_MODEL, bundledLabel} from "./bundledModels.js";
 import {parsePositiveInteger} from "./parseNumbers.js";
 
 export type ModelCliOptions = {
@@ -17,8 +17,8 @@ export type ModelCliOptions = {
 /** The options every command that loads a model pair takes. */
 export function addModelOptions(command: Command): Command {
     return command
-        .addOption(new Option("--big <path>", "big model: GGUF path or hf: URI").default(BUNDLED_BIG_MODEL, "bundled code-big.gguf"))
-        .addOption(new Option("--little <path>", "little model: GGUF path or hf: URI").default(BUNDLED_LITTLE_MODEL, "bundled code-little.gguf"))
+        .addOption(new Option("--big <path>", "big model: GGUF path or hf: URI").default(BUNDLED_BIG_MODEL, bundledLabel(BUNDLED_BIG_MODEL)))
+        .addOption(new Option("--little <path>", "little model: GGUF path or hf: URI").default(BUNDLED_LITTLE_MODEL, bundledLabel(BUNDLED_LITTLE_MODEL)))
         .addOption(new Option("--threads <n>", "CPU threads per model").argParser(parsePositiveInteger).default(DEFAULT_THREADS))
         .addOption(new Option("--big-threads <n>", "CPU threads of the big model (default: --threads)").argParser(parsePositiveInteger))
         .addOption(new Option("--little-threads <n>", "CPU threads of the little model (default: --threads)").argParser(parsePositiveInteger))

@@ -7,7 +7,7 @@ const signed = (value: number) => `${value >= 0 ? "+" : ""}${value.toFixed(2)}`;
 export function markdownTable(rows: readonly BenchRow[]): string {
     const header = [
         "row", "tok/s", "speed-up", "median ms", "total s", "ROUGE-L", "Δ ROUGE-L", "BLEU", "ROUGE-L vs big",
-        "identical %", "prefix %", "−log p_big", "fallbacks", "rollbacks", "tok/big call", "discarded", "own %"
+        "identical %", "prefix %", "−log p_big", "little %", "accepted %", "fallbacks", "rollbacks", "tok/big call", "discarded", "own %"
     ];
     const lines = [
         `| ${header.join(" | ")} |`,
@@ -27,6 +27,8 @@ export function markdownTable(rows: readonly BenchRow[]): string {
             fixed(row.exactMatchPct, 0),
             fixed(row.prefixAgreementPct, 1),
             fixed(row.meanNllBig, 3),
+            fixed(row.littleSharePct, 1),
+            fixed(row.acceptancePct, 1),
             row.fallbacks?.toString() ?? "",
             row.rollbacks?.toString() ?? "",
             fixed(row.tokensPerBigCall, 2),

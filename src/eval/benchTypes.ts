@@ -61,6 +61,13 @@ export type BenchRow = {
     fallbacks?: number,
     rollbacks?: number,
     tokensPerBigCall?: number,
+    /** Share of output tokens written by the little model, %. */
+    littleSharePct?: number,
+    /**
+     * Share of drafted little tokens the big model accepted, %. For `speculative k=1` under greedy
+     * decoding this is the pair's top-1 agreement along the big model's greedy path.
+     */
+    acceptancePct?: number,
     discarded?: number,
     /** Share of wall time outside llama.cpp calls, %. */
     ownTimePct?: number

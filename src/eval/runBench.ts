@@ -186,6 +186,8 @@ function aggregateRows(specs: readonly BenchRowSpec[], records: readonly BenchRe
             row.rollbacks = sum(stats.map((s) => s.rollbacks));
             row.discarded = sum(stats.map((s) => s.discarded));
             row.tokensPerBigCall = tokens / Math.max(bigCalls, 1);
+            row.littleSharePct = 100 * sum(stats.map((s) => s.littleAccepted)) / Math.max(tokens, 1);
+            row.acceptancePct = 100 * sum(stats.map((s) => s.littleAccepted)) / Math.max(sum(stats.map((s) => s.littleProposed)), 1);
         }
         if (stats.length > 0)
             row.ownTimePct = 100 * sum(stats.map((s) => s.timeOwnMs)) / totalMs;

@@ -201,17 +201,18 @@ function toGenerateOptions(body: CommonRequestBody, defaults: GenerateOptions, f
     return {
         ...defaults,
         mode: bild.mode ?? defaults.mode,
-        fallbackThreshold: bild.fallback ?? defaults.fallbackThreshold,
-        // A request's own strict or rollback setting replaces the other one's server default.
-        rollbackThreshold: bild.rollback ?? (bild.strict === true ? undefined : defaults.rollbackThreshold),
-        strict: bild.strict ?? (bild.rollback == null ? defaults.strict : false),
+        // A request's own drafting rule (fallback or runConfidence) and verification rule (strict
+        // or rollback) replace the server's default of the same kind, whichever of the two it names.
+        fallbackThreshold: bild.fallback ?? (bild.runConfidence == null ? defaults.fallbackThreshold : undefined),
+        runConfidence: bild.runConfidence ?? (bild.fallback == null ? defaults.runConfidence : undefined),
+        rollbackThreshold: bild.rollback ?? (bild.strict == null ? defaults.rollbackThreshold : undefined),
+        strict: bild.strict ?? (bild.rollback == null ? defaults.strict : undefined),
         temperature: body.temperature ?? defaults.temperature,
         topP: body.top_p ?? defaults.topP,
         topK: body.top_k ?? defaults.topK,
         minP: body.min_p ?? defaults.minP,
         seed: body.seed ?? defaults.seed,
         maxLittleTokens: bild.maxLittleTokens ?? defaults.maxLittleTokens,
-        runConfidence: bild.runConfidence ?? defaults.runConfidence,
         draftTokens: bild.draft ?? defaults.draftTokens,
         maxTokens: body.max_tokens ?? defaults.maxTokens ?? DEFAULT_MAX_TOKENS,
         stop: [...stops, ...formatStops],

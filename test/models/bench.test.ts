@@ -3,17 +3,13 @@ import assert from "node:assert/strict";
 import {mkdtemp, readFile, rm, stat, writeFile} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import path from "node:path";
-import {fileURLToPath} from "node:url";
-import {PROSE_PAIR} from "../support/sharedFixtures.js";
+import {BUNDLED_PAIR, FIXTURE_PROMPTS} from "../support/fixtures.js";
 import {runCli} from "../support/runCli.js";
-
-const DEV_PROMPTS = fileURLToPath(new URL("../../../../shared/eval/dev-prompts.jsonl", import.meta.url));
-
 
 type Row = {name: string, mode: string, settings: object, speedup: number, rougeL: number, rougeLDelta: number,
     exactMatchPct: number, tokensPerSecond: number, bound: boolean};
 
-describe("bild bench (real prose pair, 2 prompts × 16 tokens)", () => {
+describe("bild bench (bundled Python pair, 2 prompts × 16 tokens)", () => {
     let folder: string;
     before(async () => {
         folder = await mkdtemp(path.join(tmpdir(), "bild-bench-"));
@@ -25,7 +21,7 @@ describe("bild bench (real prose pair, 2 prompts × 16 tokens)", () => {
     it("writes the table, results.json and the frontier plot; big has speed-up 1 and delta 0 by construction", async () => {
         const out = path.join(folder, "out");
         const run = await runCli([
-            "bench", "--big", PROSE_PAIR.big, "--little", PROSE_PAIR.little, "--prompts", DEV_PROMPTS,
+            "bench", "--big", BUNDLED_PAIR.big, "--little", BUNDLED_PAIR.little, "--prompts", FIXTURE_PROMPTS,
             "--limit", "2", "--max-tokens", "16", "--grid", "fallback=0.4", "rollback=0,3", "--draft-lengths", "2", "--out", out,
             "--temperature", "0.8"
         ]);
@@ -64,7 +60,7 @@ describe("bild bench (real prose pair, 2 prompts × 16 tokens)", () => {
     it("names the line of a malformed prompt file and exits with code 2", async () => {
         const prompts = path.join(folder, "bad.jsonl");
         await writeFile(prompts, '{"id": "a", "prompt": "p", "reference": "r"}\n{"id": "b", "prompt": 3, "reference": "r"}\n');
-        const run = await runCli(["bench", "--big", PROSE_PAIR.big, "--little", PROSE_PAIR.little, "--prompts", prompts]);
+        const run = await runCli(["bench", "--big", BUNDLED_PAIR.big, "--little", BUNDLED_PAIR.little, "--prompts", prompts]);
         assert.equal(run.code, 2);
         assert.match(run.stderr.trim(), /^bild: error: .*bad\.jsonl line 2: "prompt" must be a string$/);
     });

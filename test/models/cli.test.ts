@@ -4,11 +4,9 @@ import {spawn} from "node:child_process";
 import {mkdtemp, rm, writeFile, copyFile, truncate} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import path from "node:path";
-import {CODE_PAIR, sharedModel} from "../support/sharedFixtures.js";
+import {BUNDLED_PAIR} from "../support/fixtures.js";
+import {writeForeignTokenizerModel} from "../support/foreignTokenizer.js";
 import {CLI, runCli, type CliRun as Run} from "../support/runCli.js";
-
-
-
 
 function assertUsageError(run: Run, pattern: RegExp): void {
     assert.equal(run.code, 2, `exit code 2 expected, got ${run.code}; stderr: ${run.stderr}`);
@@ -18,7 +16,7 @@ function assertUsageError(run: Run, pattern: RegExp): void {
     assert.doesNotMatch(run.stderr, /\n\s+at /, "no stack trace");
 }
 
-const PAIR_ARGS = ["generate", "--big", CODE_PAIR.big, "--little", CODE_PAIR.little];
+const PAIR_ARGS = ["generate", "--big", BUNDLED_PAIR.big, "--little", BUNDLED_PAIR.little];
 
 describe("bild generate (CLI, real models)", () => {
     let folder: string;
@@ -30,7 +28,7 @@ describe("bild generate (CLI, real models)", () => {
     });
 
     it("prints one JSON object with text, tokens, origins and stats", async () => {
-        const run = await runCli([...PAIR_ARGS, "--prompt", "function add(a, b) {", "--max-tokens", "24", "--json", "--rollback", "0"]);
+        const run = await runCli([...PAIR_ARGS, "--prompt", "def add(a, b):", "--max-tokens", "24", "--json", "--rollback", "0"]);
         assert.equal(run.code, 0, run.stderr);
         const output = JSON.parse(run.stdout);
         assert.equal(typeof output.text, "string");
@@ -40,12 +38,33 @@ describe("bild generate (CLI, real models)", () => {
         assert.equal(output.stats.generatedTokens, 24);
         assert.equal(output.stats.littleAccepted + output.stats.bigTokens, 24);
 
-        const big = JSON.parse((await runCli([...PAIR_ARGS, "--prompt", "function add(a, b) {", "--max-tokens", "24", "--json", "--mode", "big"])).stdout);
+        const big = JSON.parse((await runCli([...PAIR_ARGS, "--prompt", "def add(a, b):", "--max-tokens", "24", "--json", "--mode", "big"])).stdout);
         assert.deepEqual(output.tokens, big.tokens, "--rollback 0 reproduces --mode big");
     });
 
+    it("--compare decodes with the big model alone too and reports identity, little share and speed", async () => {
+        const prompt = "class Stack:\n    def push(self, item):";
+        const run = await runCli([...PAIR_ARGS, "--prompt", prompt, "--max-tokens", "32", "--compare"]);
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stderr.trim(), /^bild: 32 tokens, \d+ \(\d+ %\) written by the little model; the big model ran \d+ times for 32 tokens; output identical to --mode big; \d+\.\d\d× the speed of the big model alone \(\d+ vs \d+ tok\/s, measured in this process\)$/);
+
+        const json = async (args: string[]) => JSON.parse((await runCli([...PAIR_ARGS, "--prompt", prompt, "--max-tokens", "32", "--json", ...args])).stdout);
+        const big = await json(["--mode", "big"]);
+        const lossless = await json(["--compare"]);
+        assert.deepEqual(lossless.tokens, big.tokens);
+        assert.equal(lossless.comparison.identical, true);
+        assert.ok(lossless.comparison.speedup > 0 && lossless.stats.littleAccepted > 0);
+        // The little model alone (never falling back, never rolled back) writes something else here.
+        const little = await json(["--compare", "--fallback", "0", "--max-little", "inf", "--rollback", "inf"]);
+        const firstDifference = little.tokens.findIndex((token: number, i: number) => token !== big.tokens[i]);
+        assert.ok(firstDifference >= 0, "the little model's output differs from the big model's on this prompt");
+        assert.equal(little.comparison.identical, false);
+        assert.equal(little.comparison.firstDifference, firstDifference);
+        assertUsageError(await runCli([...PAIR_ARGS, "--prompt", prompt, "--mode", "big", "--compare"]), /--compare measures a mode against --mode big/);
+    });
+
     it("samples with --temperature/--top-p/--top-k/--min-p: the same --seed repeats the text, another seed changes it", async () => {
-        const sample = async (seed: string) => JSON.parse((await runCli([...PAIR_ARGS, "--prompt", "function add(a, b) {", "--max-tokens", "24",
+        const sample = async (seed: string) => JSON.parse((await runCli([...PAIR_ARGS, "--prompt", "def add(a, b):", "--max-tokens", "24",
             "--json", "--strict", "--temperature", "0.9", "--top-p", "0.95", "--top-k", "50", "--min-p", "0.01", "--seed", seed])).stdout) as {text: string, seed: number};
         const first = await sample("3");
         assert.equal(first.seed, 3);
@@ -54,7 +73,7 @@ describe("bild generate (CLI, real models)", () => {
     });
 
     it("reads the prompt from standard input and streams the same text as --json reports", async () => {
-        const prompt = "const values = [1, 2, 3];\nfor (const value of values) {";
+        const prompt = "values = [1, 2, 3]\nfor value in values:";
         const piped = await runCli([...PAIR_ARGS, "--max-tokens", "32"], prompt);
         const json = JSON.parse((await runCli([...PAIR_ARGS, "--max-tokens", "32", "--json", "--prompt", prompt])).stdout);
         assert.equal(piped.code, 0, piped.stderr);
@@ -62,7 +81,7 @@ describe("bild generate (CLI, real models)", () => {
     });
 
     it("uses the bundled pair without --big/--little, prints stats on request and no colour when not a terminal", async () => {
-        const run = await runCli(["generate", "--prompt", "import fs from", "--max-tokens", "8", "--stats", "--color"]);
+        const run = await runCli(["generate", "--prompt", "import os\nimport", "--max-tokens", "8", "--stats", "--color"]);
         assert.equal(run.code, 0, run.stderr);
         assert.match(run.stderr, /tokens: 8 generated/);
         assert.match(run.stderr, /big: \d+ calls/);
@@ -70,7 +89,7 @@ describe("bild generate (CLI, real models)", () => {
     });
 
     it("stops on Ctrl-C with exit code 130, keeping the text streamed so far", async () => {
-        const child = spawn(process.execPath, [CLI, ...PAIR_ARGS, "--prompt", "function f() {", "--max-tokens", "900", "--mode", "big"],
+        const child = spawn(process.execPath, [CLI, ...PAIR_ARGS, "--prompt", "def f():", "--max-tokens", "900", "--mode", "big"],
             {stdio: ["ignore", "pipe", "pipe"]});
         let stdout = "";
         let stderr = "";
@@ -91,10 +110,10 @@ describe("bild generate (CLI, real models)", () => {
         const notGguf = path.join(folder, "notes.gguf");
         await writeFile(notGguf, "this is not a model\n");
         const cut = path.join(folder, "cut.gguf");
-        await copyFile(CODE_PAIR.big, cut);
+        await copyFile(BUNDLED_PAIR.big, cut);
         await truncate(cut, 64);
         const headerOnly = path.join(folder, "header-only.gguf");
-        await copyFile(CODE_PAIR.big, headerOnly);
+        await copyFile(BUNDLED_PAIR.big, headerOnly);
         await truncate(headerOnly, 1_000_000);
         assertUsageError(await runCli(["generate", "--prompt", "x", "--big", path.join(folder, "missing.gguf")]), /big model file not found: .*missing\.gguf/);
         assertUsageError(await runCli(["generate", "--prompt", "x", "--little", folder]), /little model path is a directory/);
@@ -104,7 +123,8 @@ describe("bild generate (CLI, real models)", () => {
     });
 
     it("rejects a pair with different tokenizers", async () => {
-        assertUsageError(await runCli(["generate", "--prompt", "x", "--little", sharedModel("foreign-tokenizer.gguf")]),
+        await using foreign = await writeForeignTokenizerModel();
+        assertUsageError(await runCli(["generate", "--prompt", "x", "--little", foreign.path]),
             /tokenizer mismatch: .*token \d+ is .* vs .*foreign-tokenizer\.gguf/);
     });
 
@@ -125,6 +145,7 @@ describe("bild generate (CLI, real models)", () => {
             [["--temperature", "1", "--min-p", "3"], /min-p must be a probability/],
             [["--seed", "4294967296"], /seed must be an integer from 0 to 4294967295/],
             [["--strict", "--rollback", "2"], /strict verification replaces the rollback threshold/],
+            [["--fallback", "0.6", "--run-confidence", "0.1"], /two drafting rules: give one of them, not both/],
             [["--strict", "--mode", "little"], /strict verification applies to bild and speculative modes, not to little/]
         ];
         for (const [args, pattern] of cases)
@@ -132,8 +153,8 @@ describe("bild generate (CLI, real models)", () => {
     });
 
     it("rejects a prompt longer than the context, and an empty standard input", async () => {
-        assertUsageError(await runCli(["generate", "--prompt", "let x = 1;\n".repeat(40), "--context-size", "64", "--max-tokens", "8"]),
-            /the prompt \(\d+ tokens\) plus max tokens \(8\) exceed the context size \(64\)/);
+        assertUsageError(await runCli(["generate", "--prompt", Array.from({length: 40}, (_, i) => `x${i} = ${i}`).join("\n"), "--context-size", "64", "--max-tokens", "8"]),
+            /the prompt \(\d+ tokens\) plus max tokens \(8\) exceed the context size \(\d+\)/);
         assertUsageError(await runCli(["generate"], ""), /standard input was empty/);
     });
 });

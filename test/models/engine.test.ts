@@ -6,7 +6,8 @@ import {Decoder} from "../../src/decoding/Decoder.js";
 import type {LlamaModelSequence} from "../../src/engine/LlamaModelSequence.js";
 import type {NextTokenFacts} from "../../src/engine/ModelSequence.js";
 import {BildUsageError} from "../../src/errors.js";
-import {CODE_PAIR, readEvalPrompts, sharedModel} from "../support/sharedFixtures.js";
+import {BUNDLED_PAIR, readFixturePrompts} from "../support/fixtures.js";
+import {writeForeignTokenizerModel} from "../support/foreignTokenizer.js";
 
 // Batched and single-token evaluation differ by ≈1e-5 in probability (node-llama-cpp notes: up to
 // ≈6e-4 after a different batch shape); anything larger is a cache bug.
@@ -21,11 +22,11 @@ function assertSameFacts(actual: NextTokenFacts, expected: NextTokenFacts, label
         `${label}: −log p ${actual.scoredNll} vs ${expected.scoredNll}`);
 }
 
-describe("engine adapter on the code pair (real models)", () => {
+describe("engine adapter on the bundled Python pair (real models)", () => {
     let pair: ModelPair;
     let fresh: LlamaModelSequence;
     before(async () => {
-        pair = await ModelPair.load(CODE_PAIR, {sequences: 3});
+        pair = await ModelPair.load(BUNDLED_PAIR, {sequences: 3});
         fresh = pair.big.createSequence();
     });
     after(async () => {
@@ -40,7 +41,7 @@ describe("engine adapter on the code pair (real models)", () => {
     }
 
     it("reads argmax, its probability and −log p of a token as the full distribution gives them", async () => {
-        const prompt = pair.tokenizer.encodePrompt(readEvalPrompts("code-dev-prompts", 1)[0]!.prompt);
+        const prompt = pair.tokenizer.encodePrompt(readFixturePrompts(1)[0]!.prompt);
         const scoreToken = 300;
         const facts = await freshFacts(prompt, scoreToken);
         const context = await pair.big.model.createContext({contextSize: 512, threads: 1});
@@ -59,7 +60,7 @@ describe("engine adapter on the code pair (real models)", () => {
     });
 
     it("reads raw logits: the whole vocabulary matches node-llama-cpp's distribution, top-k its k largest", async () => {
-        const prompt = pair.tokenizer.encodePrompt(readEvalPrompts("code-dev-prompts", 2)[1]!.prompt);
+        const prompt = pair.tokenizer.encodePrompt(readFixturePrompts(2)[1]!.prompt);
         await fresh.truncate(0);
         const [all] = await fresh.evaluateLogits(prompt, 1, 0);
         // The same batch again, so that the logits are bit-identical.
@@ -82,7 +83,7 @@ describe("engine adapter on the code pair (real models)", () => {
     });
 
     it("serves any number of different top-k values (a few native samplers kept, the oldest freed)", async () => {
-        const prompt = pair.tokenizer.encodePrompt("const total = items.reduce(");
+        const prompt = pair.tokenizer.encodePrompt("total = sum(");
         for (let topK = 1; topK <= 12; topK++) {
             await fresh.truncate(0);
             const [logits] = await fresh.evaluateLogits(prompt, 1, topK);
@@ -93,9 +94,9 @@ describe("engine adapter on the code pair (real models)", () => {
     it("after truncating and feeding other tokens, the next-token facts equal a fresh context's", async () => {
         const sequence = pair.big.createSequence();
         try {
-            const prompt = pair.tokenizer.encodePrompt("export function add(a, b) {\n  return");
-            const drafted = pair.tokenizer.encodePrompt(" a - b;\n}\n").slice(1);
-            const replacement = pair.tokenizer.encodePrompt(" a + b;").slice(1);
+            const prompt = pair.tokenizer.encodePrompt("def add(a, b):\n    return");
+            const drafted = pair.tokenizer.encodePrompt(" a - b\n\n").slice(1);
+            const replacement = pair.tokenizer.encodePrompt(" a + b").slice(1);
             await sequence.evaluate([...prompt, ...drafted], drafted.length + 1);
             await sequence.truncate(prompt.length);
             assert.equal(sequence.tokens.length, prompt.length);
@@ -113,7 +114,7 @@ describe("engine adapter on the code pair (real models)", () => {
         const freshLittle = pair.little.createSequence();
         try {
             let rollbacks = 0;
-            for (const {prompt} of readEvalPrompts("code-dev-prompts", 4)) {
+            for (const {prompt} of readFixturePrompts(4)) {
                 const result = await decoder.generate(prompt, {mode: "bild", fallbackThreshold: 0.2, rollbackThreshold: 1, maxTokens: 48});
                 rollbacks += result.stats.rollbacks;
                 const tokens = [...pair.tokenizer.encodePrompt(prompt), ...result.tokens];
@@ -137,16 +138,17 @@ describe("engine adapter on the code pair (real models)", () => {
     });
 
     it("refuses a pair whose tokenizers differ, naming both files and the first differing token", async () => {
-        await assert.rejects(ModelPair.load({big: CODE_PAIR.big, little: sharedModel("foreign-tokenizer.gguf")}), (error: unknown) =>
+        await using foreign = await writeForeignTokenizerModel();
+        await assert.rejects(ModelPair.load({big: BUNDLED_PAIR.big, little: foreign.path}), (error: unknown) =>
             error instanceof BildUsageError &&
-            error.message.includes(CODE_PAIR.big) && error.message.includes("foreign-tokenizer.gguf") &&
+            error.message.includes(BUNDLED_PAIR.big) && error.message.includes(foreign.path) &&
             /token \d+ is ".*" vs ".*"/.test(error.message));
     });
 
     it("BiLD stats add up on real models", async () => {
         const decoder = Decoder.fromPair(pair);
         try {
-            for (const {prompt} of readEvalPrompts("code-dev-prompts", 6)) {
+            for (const {prompt} of readFixturePrompts(6)) {
                 const {stats, tokens, origins} = await decoder.generate(prompt, {mode: "bild", fallbackThreshold: 0.3, rollbackThreshold: 1.5, maxTokens: 64});
                 assert.equal(stats.littleAccepted + stats.bigTokens, tokens.length);
                 assert.equal(stats.littleProposed - stats.littleAccepted, stats.discarded);

@@ -2,12 +2,12 @@ import {after, before, describe, it} from "node:test";
 import assert from "node:assert/strict";
 import OpenAI from "openai";
 import autocannon from "autocannon";
-import {CODE_PAIR, readEvalPrompts} from "../support/sharedFixtures.js";
+import {BUNDLED_PAIR, readFixturePrompts} from "../support/fixtures.js";
 import {startServer, type ServerProcess} from "../support/serverProcess.js";
 
-const MODEL = "code-big";
-const PAIR_ARGS = ["--big", CODE_PAIR.big, "--little", CODE_PAIR.little];
-const PROMPTS = readEvalPrompts("code-dev-prompts", 8).map((prompt) => prompt.prompt.slice(-300));
+const MODEL = "py-big";
+const PAIR_ARGS = ["--big", BUNDLED_PAIR.big, "--little", BUNDLED_PAIR.little];
+const PROMPTS = readFixturePrompts(8).map((prompt) => prompt.prompt.slice(-300));
 
 type BildStats = {fallbacks: number, rollbacks: number, acceptance: number, little_accepted: number, big_calls: number, mode: string};
 
@@ -27,7 +27,7 @@ async function waitUntilIdle(url: string): Promise<void> {
     }
 }
 
-describe("bild serve (OpenAI API, real code pair)", () => {
+describe("bild serve (OpenAI API, bundled Python pair)", () => {
     let server: ServerProcess;
     let client: OpenAI;
     before(async () => {
@@ -60,6 +60,8 @@ describe("bild serve (OpenAI API, real code pair)", () => {
             // @ts-expect-error bild's extra request field
             bild: {mode: "big"}});
         assert.equal(completion.choices[0]!.text, big.choices[0]!.text);
+        const defaults = await client.completions.create({model: MODEL, prompt: PROMPTS[0]!, max_tokens: 24});
+        assert.equal(defaults.choices[0]!.text, big.choices[0]!.text, "the server's defaults are lossless too");
     });
 
     it("samples: top_p / top_k / min_p / seed; the same seed repeats the output, strict bild too", async () => {
@@ -77,7 +79,7 @@ describe("bild serve (OpenAI API, real code pair)", () => {
     });
 
     it("chats with the plain template, and streams exactly the non-streamed text", async () => {
-        const messages = [{role: "system" as const, content: "You write JavaScript."}, {role: "user" as const, content: PROMPTS[1]!}];
+        const messages = [{role: "system" as const, content: "You write Python."}, {role: "user" as const, content: PROMPTS[1]!}];
         const chat = await client.chat.completions.create({model: MODEL, messages, max_tokens: 20});
         assert.equal(chat.object, "chat.completion");
         assert.equal(chat.choices[0]!.message.role, "assistant");
@@ -181,7 +183,7 @@ describe("bild serve (OpenAI API, real code pair)", () => {
     });
 });
 
-describe("bild serve admission (real code pair, --parallel 1)", () => {
+describe("bild serve admission (bundled Python pair, --parallel 1)", () => {
     let server: ServerProcess;
     before(async () => {
         server = await startServer([...PAIR_ARGS, "--parallel", "1", "--queue", "1"]);

@@ -2,7 +2,7 @@ import {describe, it} from "node:test";
 import assert from "node:assert/strict";
 import {ConfidenceFallbackPolicy} from "../../src/decoding/policies/ConfidenceFallbackPolicy.js";
 import {NllRollbackPolicy} from "../../src/decoding/policies/NllRollbackPolicy.js";
-import {DraftConfidencePolicy} from "../../src/decoding/policies/DraftConfidencePolicy.js";
+import {DEFAULT_RUN_CONFIDENCE, DraftConfidencePolicy} from "../../src/decoding/policies/DraftConfidencePolicy.js";
 import {resolveGenerateOptions} from "../../src/decoding/GenerateOptions.js";
 import {SpeculativeSamplingPolicy} from "../../src/decoding/policies/SpeculativeSamplingPolicy.js";
 import {BildUsageError} from "../../src/errors.js";
@@ -105,6 +105,20 @@ describe("resolveGenerateOptions", () => {
         const unseeded = resolveGenerateOptions({temperature: 0.7}).sampling;
         assert.ok(Number.isInteger(unseeded?.seed) && unseeded?.seeded === false);
         assert.ok(resolveGenerateOptions({strict: true}).rollbackPolicy instanceof SpeculativeSamplingPolicy);
+    });
+
+    it("defaults to lossless verification with the run-confidence rule; a given threshold picks the paper's rule", () => {
+        const defaults = resolveGenerateOptions({});
+        assert.equal(defaults.mode, "bild");
+        assert.ok(defaults.fallbackPolicy instanceof DraftConfidencePolicy);
+        assert.equal(defaults.fallbackPolicy.runConfidence, DEFAULT_RUN_CONFIDENCE);
+        assert.ok(defaults.rollbackPolicy instanceof SpeculativeSamplingPolicy, "lossless by default");
+        const paper = resolveGenerateOptions({fallbackThreshold: 0.6, rollbackThreshold: 2});
+        assert.ok(paper.fallbackPolicy instanceof ConfidenceFallbackPolicy && paper.fallbackPolicy.threshold === 0.6);
+        assert.ok(paper.rollbackPolicy instanceof NllRollbackPolicy && paper.rollbackPolicy.threshold === 2);
+        const notStrict = resolveGenerateOptions({strict: false}).rollbackPolicy;
+        assert.ok(notStrict instanceof NllRollbackPolicy && notStrict.threshold === 0, "strict: false alone is the paper's rule at α_RB 0");
+        rejects({fallbackThreshold: 0.6, runConfidence: 0.1}, /two drafting rules: give one of them/);
     });
 
     it("uses the run-confidence rule when runConfidence is set", () => {

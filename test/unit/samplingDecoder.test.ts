@@ -21,8 +21,8 @@ function makeDecoder() {
 
 const PROMPTS = ["a", "bc", "gfe", "dab", "cc"];
 const MODES: GenerateOptions[] = [
-    {mode: "big"}, {mode: "little"}, {mode: "speculative"}, {mode: "bild"}, {mode: "bild", strict: true},
-    {mode: "bild", runConfidence: 0.3, rollbackThreshold: 1}
+    {mode: "big"}, {mode: "little"}, {mode: "speculative"}, {mode: "bild"}, {mode: "bild", strict: true, fallbackThreshold: 0.6},
+    {mode: "bild", rollbackThreshold: 2}, {mode: "bild", runConfidence: 0.3, rollbackThreshold: 1}
 ];
 const label = (options: GenerateOptions) => JSON.stringify(options);
 
@@ -45,7 +45,7 @@ describe("sampling through the Decoder (scripted models)", () => {
         // Lossy BiLD thresholds act on the adjusted distributions, which turn one-hot as the
         // temperature falls: confidence → 1 and −log p_big of any other token → ∞, so its limit is
         // the lossless output (the big model's greedy output), not lossy greedy BiLD's.
-        const lossy = options.mode === "bild" && options.strict !== true;
+        const lossy = options.rollbackThreshold != null;
         it(`${label(options)}: temperature → 0 gives the ${lossy ? "big model's" : "same mode's"} greedy output`, async () => {
             assert.deepEqual(await outputs({...options, temperature: 1e-6, seed: 5}), await outputs(lossy ? {mode: "big"} : options));
         });

@@ -1,8 +1,9 @@
 import {Command, Option} from "commander";
 import {Decoder} from "../../decoding/Decoder.js";
-import {resolveGenerateOptions} from "../../decoding/GenerateOptions.js";
-import {BildInterruptedError} from "../../errors.js";
-import type {GenerationResult, GenerationStats} from "../../decoding/GenerationResult.js";
+import {resolveGenerateOptions, type GenerateOptions} from "../../decoding/GenerateOptions.js";
+import {BildInterruptedError, BildUsageError} from "../../errors.js";
+import type {GenerationResult} from "../../decoding/GenerationResult.js";
+import {compareWithBig, formatStats, summaryLine, type BigComparison} from "../generationSummary.js";
 import {addDecodingOptions, toGenerateOptions, type DecodingCliOptions} from "../decodingOptions.js";
 import {addModelOptions, loadPairFromOptions, type ModelCliOptions} from "../modelOptions.js";
 import {readPrompt} from "../readStdin.js";
@@ -11,18 +12,21 @@ import {colorByOrigin, ORIGIN_LEGEND} from "../colorByOrigin.js";
 type GenerateCliOptions = ModelCliOptions & DecodingCliOptions & {
     prompt?: string,
     stats: boolean,
+    compare: boolean,
     json: boolean,
     color: boolean
 };
 
 export function createGenerateCommand(): Command {
     const command = new Command("generate")
-        .description("continue a prompt with a big/little model pair (defaults: the bundled code pair, BiLD)")
+        .description("continue a prompt with a big/little model pair (defaults: the bundled Python pair, lossless BiLD)")
         .addOption(new Option("--prompt <text>", "the prompt (default: read from standard input)"));
     addModelOptions(command);
     addDecodingOptions(command);
     return command
-        .addOption(new Option("--stats", "print decoding statistics to standard error").default(false))
+        .addOption(new Option("--stats", "print a summary line and decoding statistics to standard error").default(false))
+        .addOption(new Option("--compare", "then decode the same prompt with the big model alone, in this process, and print a summary line: " +
+            "share of little-model tokens, big-model calls, identical output or not, speed against big alone").default(false))
         .addOption(new Option("--json", "print one JSON object: text, tokens, origins, finishReason, stats").default(false))
         .addOption(new Option("--color", "colour each token by origin (only when standard output is a terminal)").default(false))
         .action(runGenerate);
@@ -31,28 +35,41 @@ export function createGenerateCommand(): Command {
 async function runGenerate(options: GenerateCliOptions): Promise<void> {
     // Check the settings before spending seconds on loading models.
     const generateOptions = toGenerateOptions(options);
-    resolveGenerateOptions(generateOptions);
+    const {mode} = resolveGenerateOptions(generateOptions);
+    if (options.compare && mode === "big")
+        throw new BildUsageError("--compare measures a mode against --mode big: use it with bild, speculative or little");
     const prompt = await readPrompt(options.prompt);
     const abort = new AbortController();
     const onInterrupt = () => abort.abort(new BildInterruptedError());
     process.once("SIGINT", onInterrupt);
     const pair = await loadPairFromOptions(options);
     const decoder = Decoder.fromPair(pair);
+    const requested = {...generateOptions, signal: abort.signal};
+    const {temperature, topP, topK, minP, seed, maxTokens, stop} = generateOptions;
+    const bigAlone: GenerateOptions = {mode: "big", temperature, topP, topK, minP, seed, maxTokens, stop, signal: abort.signal};
     try {
+        if (options.compare)
+            await warmUp(decoder, prompt, [requested, bigAlone]);
         const colored = options.color && process.stdout.isTTY;
         let result: GenerationResult;
         if (options.json || colored)
-            result = await decoder.generate(prompt, {...generateOptions, signal: abort.signal});
+            result = await decoder.generate(prompt, requested);
         else {
-            const stream = decoder.stream(prompt, {...generateOptions, signal: abort.signal});
+            const stream = decoder.stream(prompt, requested);
             for await (const chunk of stream)
                 process.stdout.write(chunk);
             result = await stream.result;
         }
+        let comparison: BigComparison | undefined;
+        if (options.compare) {
+            // Both runs start from empty caches, so each pays for its whole prompt.
+            await decoder.clearCache();
+            comparison = compareWithBig(result, await decoder.generate(prompt, {...bigAlone, seed: result.seed}));
+        }
         if (options.json)
             process.stdout.write(JSON.stringify({
-                mode: options.mode, text: result.text, tokens: result.tokens, origins: result.origins,
-                finishReason: result.finishReason, seed: result.seed, stats: result.stats
+                mode, text: result.text, tokens: result.tokens, origins: result.origins,
+                finishReason: result.finishReason, seed: result.seed, stats: result.stats, comparison
             }) + "\n");
         else {
             if (colored) {
@@ -61,6 +78,8 @@ async function runGenerate(options: GenerateCliOptions): Promise<void> {
             }
             process.stdout.write("\n");
         }
+        if (options.stats || comparison != null)
+            process.stderr.write(summaryLine(mode, result, comparison) + "\n");
         if (options.stats)
             process.stderr.write(formatStats(result.stats) + (result.seed == null ? "" : `\nseed: ${result.seed}`) + "\n");
     } finally {
@@ -70,16 +89,12 @@ async function runGenerate(options: GenerateCliOptions): Promise<void> {
     }
 }
 
-function formatStats(stats: GenerationStats): string {
-    const seconds = stats.totalMs / 1000;
-    const share = (ms: number) => `${(100 * ms / Math.max(stats.totalMs, 1e-9)).toFixed(1)}%`;
-    return [
-        `tokens: ${stats.generatedTokens} generated (${stats.littleAccepted} little, ${stats.bigTokens} big), ` +
-        `${stats.promptTokens} prompt; ${(stats.generatedTokens / seconds).toFixed(1)} tok/s over ${seconds.toFixed(3)} s`,
-        `little: ${stats.littleProposed} proposed, ${stats.littleAccepted} accepted, ${stats.littleCalls} calls, ` +
-        `${stats.littleTokensEvaluated} tokens evaluated`,
-        `big: ${stats.bigCalls} calls, ${stats.bigTokensEvaluated} tokens evaluated; ${stats.fallbacks} fallbacks, ` +
-        `${stats.rollbacks} rollbacks, ${stats.discarded} tokens discarded`,
-        `time: big ${share(stats.timeBigMs)}, little ${share(stats.timeLittleMs)}, bild ${share(stats.timeOwnMs)}`
-    ].join("\n");
+/**
+ * A few tokens in each mode, then empty caches: the first calls of a fresh process pay for memory
+ * allocation and thread start-up, which would otherwise be charged to whichever run came first.
+ */
+async function warmUp(decoder: Decoder, prompt: string, runs: readonly GenerateOptions[]): Promise<void> {
+    for (const options of runs)
+        await decoder.generate(prompt, {...options, maxTokens: Math.min(4, options.maxTokens ?? 4)});
+    await decoder.clearCache();
 }

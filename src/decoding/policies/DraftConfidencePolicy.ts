@@ -2,8 +2,11 @@ import type {NextTokenFacts} from "../../engine/ModelSequence.js";
 import {DEFAULT_MAX_LITTLE_TOKENS} from "./ConfidenceFallbackPolicy.js";
 import type {DraftDecision, FallbackPolicy} from "./FallbackPolicy.js";
 
-/** Default floor on the product of the run's little-model probabilities. */
-export const DEFAULT_RUN_CONFIDENCE = 0.2;
+/**
+ * Default floor on the product of the run's little-model probabilities, and BiLD's default drafting
+ * rule: the fastest lossless setting measured on the bundled Python pair (docs/defaults.md).
+ */
+export const DEFAULT_RUN_CONFIDENCE = 0.05;
 
 /**
  * A fallback rule that drafts while the little model's confidence in the whole run (the product of
@@ -13,7 +16,8 @@ export const DEFAULT_RUN_CONFIDENCE = 0.2;
  * Why: a draft token costs one little call plus one more position in the big model's batch, and
  * saves a whole big-model step when it is accepted. The paper's rule stops at the first unsure token
  * and throws it away, which wastes the tokens the little model gets right while unsure (most of
- * them, on both bundled pairs) and re-runs the big model after every such token.
+ * them, on both bundled pairs) and re-runs the big model after every such token. On the
+ * bundled Python pair it beats the paper's rule at its best threshold (docs/defaults.md).
  */
 export class DraftConfidencePolicy implements FallbackPolicy {
     public readonly runConfidence: number;

@@ -3,9 +3,9 @@ import type {TokenChoice} from "../TokenChoice.js";
 import type {RollbackPolicy} from "./RollbackPolicy.js";
 
 /**
- * Default rollback threshold α_RB. The paper sweeps 2–5; on the bundled code pair (see README,
- * "Defaults and why") 2 kept ROUGE-L against the big model's output within a point while
- * halving the rollbacks of a lossless run.
+ * Rollback threshold α_RB of this rule when none is given: the low end of the paper's 2–5 sweep.
+ * BiLD's default verification is lossless (see `GenerateOptions.strict`): this rule and threshold
+ * apply only when asked for.
  */
 export const DEFAULT_ROLLBACK_THRESHOLD = 2;
 
