@@ -34,7 +34,7 @@ for (const pair of pairs) {
             `${root}dist/src/cli/main.js`, "bench",
             "--big", big, "--little", `${shared}models/${pair.little}`, "--big-threads", threads,
             "--prompts", `${shared}eval/${pair.prompts}`, "--limit", limit, "--max-tokens", maxTokens,
-            "--grid", "fallback=0.1,0.2,0.4,0.6", "run=0.05,0.2", "rollback=0,2,5", "--draft-lengths", "2,4",
+            "--grid", "fallback-threshold=0.1,0.2,0.4,0.6", "run-confidence=0.02,0.05,0.1", "rollback-threshold=0,2,5", "draft-tokens=2,4,8",
             "--out", `${root}bench-out/${pair.name}-${variant}`
         ], {stdio: "inherit"});
     }

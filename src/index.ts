@@ -6,9 +6,11 @@ export {
     DEFAULT_THREADS, DEFAULT_CONTEXT_SIZE, DEFAULT_BATCH_SIZE, DEFAULT_SEQUENCES, type EngineSettings
 } from "./engine/EngineSettings.js";
 export {Decoder, type DecoderParts, type GenerationStream} from "./decoding/Decoder.js";
+export type {GenerateOptions} from "./decoding/GenerateOptions.js";
+export {DecodingPlan, planDecoding, type DraftVerifyRules} from "./decoding/DecodingPlan.js";
 export {
-    DEFAULT_MODE, DEFAULT_MAX_TOKENS, DEFAULT_DRAFT_TOKENS, type GenerateOptions
-} from "./decoding/GenerateOptions.js";
+    DECODING_SETTINGS, MAX_SEED, checkSettings, mergeSettings, type DecodingSettings, type SettingName, type SettingSpec
+} from "./decoding/settings/decodingSettings.js";
 export type {GenerationResult, GenerationStats, TokenOrigin, FinishReason} from "./decoding/GenerationResult.js";
 export type {FallbackPolicy} from "./decoding/policies/FallbackPolicy.js";
 export type {RollbackPolicy} from "./decoding/policies/RollbackPolicy.js";
@@ -18,10 +20,7 @@ export type {DraftDecision} from "./decoding/policies/FallbackPolicy.js";
 export {NllRollbackPolicy, DEFAULT_ROLLBACK_THRESHOLD} from "./decoding/policies/NllRollbackPolicy.js";
 export {SpeculativeSamplingPolicy} from "./decoding/policies/SpeculativeSamplingPolicy.js";
 export type {TokenChoice} from "./decoding/TokenChoice.js";
-export {
-    DEFAULT_TEMPERATURE, DEFAULT_TOP_P, DEFAULT_TOP_K, DEFAULT_MIN_P, MAX_SEED, type SamplingOptions, type SamplingSettings,
-    type DistributionSettings
-} from "./decoding/sampling/SamplingOptions.js";
+export type {SamplingSettings, DistributionSettings} from "./decoding/sampling/SamplingOptions.js";
 export {TokenDistribution} from "./decoding/sampling/TokenDistribution.js";
 export {seededRandom, type RandomSource} from "./decoding/sampling/RandomSource.js";
 export {DECODING_MODES, type DecodingMode} from "./decoding/strategies/DecodingStrategy.js";

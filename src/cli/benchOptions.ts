@@ -1,5 +1,7 @@
 import {Option, type Command} from "commander";
-import {DEFAULT_BILD_GRID, parseBildGrid, type BildGrid} from "../eval/benchRows.js";
+import {DEFAULT_BENCH_GRID, GRID_SETTINGS, parseBenchGrid, type BenchGrid} from "../eval/benchRows.js";
+import {DECODING_SETTINGS, kebabCase} from "../decoding/settings/decodingSettings.js";
+import {addDecodingOptions} from "./decodingOptions.js";
 import type {BenchRowSpec} from "../eval/benchTypes.js";
 import {BENCH_SEQUENCES, runBench, type BenchOutput} from "../eval/runBench.js";
 import {startProgress} from "./benchProgress.js";
@@ -8,24 +10,23 @@ import {readPromptFile, type EvalPrompt} from "../eval/promptFile.js";
 import {BildUsageError} from "../errors.js";
 import {parsePositiveInteger} from "./parseNumbers.js";
 
-export const DEFAULT_BENCH_MAX_TOKENS = 128;
-
 export type BenchCliOptions = {
     prompts?: string,
-    maxTokens: number,
+    maxTokens?: number,
     limit?: number,
     grid?: string[]
 };
 
-const gridText = (grid: BildGrid) => `fallback=${grid.fallback.join(",")} rollback=${grid.rollback.join(",")} max-little=${grid.maxLittle.join(",")}`;
+const gridText = (grid: BenchGrid) => GRID_SETTINGS.filter((name) => grid[name] != null)
+    .map((name) => `${kebabCase(name)}=${grid[name]!.join(",")}`).join(" ");
 
-/** Options shared by `bench` and `tune`: the prompts, the token budget and the BiLD grid. */
+/** Options shared by `bench` and `tune`: the prompts, the token budget and the grid of settings. */
 export function addBenchOptions(command: Command): Command {
+    addDecodingOptions(command, ["maxTokens"]);
     return command
         .addOption(new Option("--prompts <file>", "JSON Lines prompts: {\"id\", \"prompt\", \"reference\"} per line (required)"))
-        .addOption(new Option("--max-tokens <n>", "tokens to generate per prompt").argParser(parsePositiveInteger).default(DEFAULT_BENCH_MAX_TOKENS))
         .addOption(new Option("--limit <n>", "use only the first n prompts").argParser(parsePositiveInteger))
-        .addOption(new Option("--grid <key=values...>", `BiLD grid (default: ${gridText(DEFAULT_BILD_GRID)})`));
+        .addOption(new Option("--grid <key=values...>", `settings to sweep, one row per combination (default: ${gridText(DEFAULT_BENCH_GRID)})`));
 }
 
 export async function loadBenchPrompts(options: BenchCliOptions): Promise<EvalPrompt[]> {
@@ -35,9 +36,11 @@ export async function loadBenchPrompts(options: BenchCliOptions): Promise<EvalPr
     return options.limit == null ? prompts : prompts.slice(0, options.limit);
 }
 
-export function benchGrid(options: BenchCliOptions): BildGrid {
-    return parseBildGrid(options.grid ?? []);
+export function benchGrid(options: BenchCliOptions): BenchGrid {
+    return parseBenchGrid(options.grid ?? []);
 }
+
+export const benchMaxTokens = (options: BenchCliOptions) => options.maxTokens ?? DECODING_SETTINGS.maxTokens.default;
 
 /** Loads the prompts and the pair, runs `rows` with a progress bar, and frees the models. */
 export async function runBenchFromOptions(
@@ -47,7 +50,7 @@ export async function runBenchFromOptions(
     const pair = await loadPairFromOptions(options, BENCH_SEQUENCES);
     try {
         const progress = startProgress(rows.length * prompts.length, label);
-        const output = await runBench({pair, prompts, rows, maxTokens: options.maxTokens, onProgress: progress.tick})
+        const output = await runBench({pair, prompts, rows, maxTokens: benchMaxTokens(options), onProgress: progress.tick})
             .finally(() => progress.stop());
         return {output, prompts};
     } finally {

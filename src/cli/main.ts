@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import {Command, CommanderError} from "commander";
-import {BildInterruptedError, isUsageError} from "../errors.js";
+import {BildInterruptedError, errorMessage, isUsageError} from "../errors.js";
 import {createGenerateCommand} from "./commands/generateCommand.js";
 import {createBenchCommand} from "./commands/benchCommand.js";
 import {createTuneCommand} from "./commands/tuneCommand.js";
@@ -39,8 +39,7 @@ try {
         process.stderr.write(`bild: error: ${error.message}\n`);
         process.exitCode = USAGE_EXIT_CODE;
     } else {
-        const message = error instanceof Error ? error.message : String(error);
-        process.stderr.write(`bild: internal error: ${message}\n`);
+        process.stderr.write(`bild: internal error: ${errorMessage(error)}\n`);
         if (process.env.BILD_DEBUG)
             console.error(error);
         process.exitCode = 1;

@@ -4,7 +4,8 @@ import type {TextCodec} from "../engine/Tokenizer.js";
 import {BildUsageError} from "../errors.js";
 import {GenerationState} from "./GenerationState.js";
 import type {GenerationResult} from "./GenerationResult.js";
-import {resolveGenerateOptions, type GenerateOptions, type ResolvedGenerateOptions} from "./GenerateOptions.js";
+import type {GenerateOptions} from "./GenerateOptions.js";
+import {DecodingPlan, planDecoding} from "./DecodingPlan.js";
 import {cutAtStop, streamableLength} from "./stopText.js";
 import {AutoregressiveStrategy} from "./strategies/AutoregressiveStrategy.js";
 import {DraftVerifyStrategy} from "./strategies/DraftVerifyStrategy.js";
@@ -53,9 +54,10 @@ export class Decoder implements AsyncDisposable {
 
     /**
      * @param prompt - text, or token ids used as they are (BOS included where the model wants it).
+     * @param options - settings, or a plan made by {@link planDecoding} (which checks them once).
      */
-    public async generate(prompt: string | readonly Token[], options: GenerateOptions = {}): Promise<GenerationResult> {
-        const steps = this.#decode(prompt, resolveGenerateOptions(options));
+    public async generate(prompt: string | readonly Token[], options: GenerateOptions | DecodingPlan = {}): Promise<GenerationResult> {
+        const steps = this.#decode(prompt, asPlan(options));
         let step = await steps.next();
         while (step.done !== true)
             step = await steps.next();
@@ -66,8 +68,8 @@ export class Decoder implements AsyncDisposable {
      * Like {@link generate}, but yields text as soon as no rollback or stop string can change it.
      * The chunks joined equal `result.text`.
      */
-    public stream(prompt: string | readonly Token[], options: GenerateOptions = {}): GenerationStream {
-        const resolved = resolveGenerateOptions(options);
+    public stream(prompt: string | readonly Token[], options: GenerateOptions | DecodingPlan = {}): GenerationStream {
+        const resolved = asPlan(options);
         let settle!: {resolve(result: GenerationResult): void, reject(error: unknown): void};
         const result = new Promise<GenerationResult>((resolve, reject) => settle = {resolve, reject});
         // Without a reader of `result`, a failure surfaces through the iterator alone.
@@ -90,7 +92,7 @@ export class Decoder implements AsyncDisposable {
     }
 
     async *#streamChunks(
-        prompt: string | readonly Token[], options: ResolvedGenerateOptions,
+        prompt: string | readonly Token[], options: DecodingPlan,
         settle: {resolve(result: GenerationResult): void, reject(error: unknown): void}
     ): AsyncGenerator<string, void, void> {
         const {codec} = this.#parts;
@@ -128,7 +130,7 @@ export class Decoder implements AsyncDisposable {
      * The one generation path: takes the decoder, yields the state after every step (checking the
      * abort signal between steps), returns the result, and frees the decoder however it ends.
      */
-    async *#decode(prompt: string | readonly Token[], options: ResolvedGenerateOptions): AsyncGenerator<GenerationState, GenerationResult, void> {
+    async *#decode(prompt: string | readonly Token[], options: DecodingPlan): AsyncGenerator<GenerationState, GenerationResult, void> {
         this.#acquire();
         try {
             const {state, strategy, startTime} = await this.#start(prompt, options);
@@ -148,7 +150,7 @@ export class Decoder implements AsyncDisposable {
         this.#busy = true;
     }
 
-    async #start(prompt: string | readonly Token[], options: ResolvedGenerateOptions) {
+    async #start(prompt: string | readonly Token[], options: DecodingPlan) {
         options.signal?.throwIfAborted();
         const startTime = performance.now();
         const {codec, contextSize, big, little} = this.#parts;
@@ -182,14 +184,12 @@ export class Decoder implements AsyncDisposable {
         } else {
             await prepare(big);
             await prepare(little);
-            strategy = new DraftVerifyStrategy({
-                big, little, chooser, random, fallback: options.fallbackPolicy, rollback: options.rollbackPolicy
-            });
+            strategy = new DraftVerifyStrategy({big, little, chooser, random, ...options.rules!});
         }
         return {state, strategy, startTime};
     }
 
-    #finish(state: GenerationState, options: ResolvedGenerateOptions, startTime: number): GenerationResult {
+    #finish(state: GenerationState, options: DecodingPlan, startTime: number): GenerationResult {
         const tokens = state.outputTokens();
         const {stats} = state;
         stats.generatedTokens = tokens.length;
@@ -205,6 +205,8 @@ export class Decoder implements AsyncDisposable {
         };
     }
 }
+
+const asPlan = (options: GenerateOptions | DecodingPlan) => options instanceof DecodingPlan ? options : planDecoding(options);
 
 /**
  * Keeps the part of the cache that matches the new prompt, but never the prompt's last token: its

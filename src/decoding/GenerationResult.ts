@@ -7,6 +7,9 @@ import type {Token} from "../engine/ModelSequence.js";
  */
 export type TokenOrigin = "little" | "big" | "correction";
 
+/** One of the two models of a pair, as stats and timings name them. */
+export type ModelRole = "big" | "little";
+
 /** Counters of one generation. Times are wall-clock milliseconds. */
 export type GenerationStats = {
     promptTokens: number,

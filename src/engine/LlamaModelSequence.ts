@@ -75,7 +75,7 @@ function toFacts({token, totalLogitWeight, logits}: NativeNextToken, scoreToken:
     }
     return {
         token,
-        probability: 1 / totalLogitWeight,
+        topProbability: 1 / totalLogitWeight,
         scoredNll: scoreToken == null ? Number.NaN : selectedLogit - scoredLogit + logTotal
     };
 }

@@ -6,7 +6,7 @@ import {
     DEFAULT_BATCH_SIZE, DEFAULT_CONTEXT_SIZE, DEFAULT_SEQUENCES, DEFAULT_THREADS, type EngineSettings
 } from "./EngineSettings.js";
 import {BildUsageError} from "../errors.js";
-import {errorMessage} from "./resolveModelFile.js";
+import {errorMessage} from "../errors.js";
 
 /** One GGUF model with its llama.cpp context, handing out {@link LlamaModelSequence}s. */
 export class LoadedModel implements AsyncDisposable {

@@ -10,8 +10,8 @@ export type LogitPairs = readonly number[];
 export type NextTokenFacts = {
     /** The most likely next token (greedy choice). */
     readonly token: Token,
-    /** Probability of `token` under the model's softmax. */
-    readonly probability: number,
+    /** Probability of the most likely token (`token` when greedy) under the model's softmax. */
+    readonly topProbability: number,
     /** −log p of the token passed in `scoreTokens` for this position; `NaN` when none was asked. */
     readonly scoredNll: number
 };

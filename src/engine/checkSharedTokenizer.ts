@@ -1,6 +1,6 @@
 import {readGgufFileInfo} from "node-llama-cpp";
 import {BildUsageError} from "../errors.js";
-import {errorMessage} from "./resolveModelFile.js";
+import {errorMessage} from "../errors.js";
 
 /** The parts of a GGUF tokenizer that must agree for two models to exchange token ids. */
 export type VocabularyFacts = {

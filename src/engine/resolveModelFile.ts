@@ -1,7 +1,7 @@
 import {open, stat} from "node:fs/promises";
 import path from "node:path";
 import {resolveModelFile as resolveRemoteModelFile} from "node-llama-cpp";
-import {BildUsageError} from "../errors.js";
+import {BildUsageError, errorMessage} from "../errors.js";
 
 const GGUF_MAGIC = "GGUF";
 const REMOTE_URI_PATTERN = /^(hf:|huggingface:|https?:\/\/)/;
@@ -52,8 +52,4 @@ async function assertGgufFile(filePath: string, role: string): Promise<void> {
     } finally {
         await handle.close();
     }
-}
-
-export function errorMessage(error: unknown): string {
-    return error instanceof Error ? error.message : String(error);
 }

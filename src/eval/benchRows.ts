@@ -1,21 +1,25 @@
 import {BildUsageError} from "../errors.js";
 import {PEER_DEFAULT_SETTINGS, type PeerSettings} from "../engine/PeerSpeculativeDecoder.js";
 import type {BenchMode, BenchRowSpec} from "./benchTypes.js";
-import type {GenerateOptions} from "../decoding/GenerateOptions.js";
 import {DEFAULT_ROLLBACK_THRESHOLD} from "../decoding/policies/NllRollbackPolicy.js";
-import type {SamplingOptions} from "../decoding/sampling/SamplingOptions.js";
+import {
+    describeRange, inRange, kebabCase, SETTING_NAMES, settingSpec, type DecodingSettings, type SettingName
+} from "../decoding/settings/decodingSettings.js";
+import type {DecodingMode} from "../decoding/strategies/DecodingStrategy.js";
 
-/** A BiLD grid: every combination of these values is one row. */
-export type BildGrid = {
-    readonly fallback: readonly number[],
-    /** `runConfidence` values: rows with DraftConfidencePolicy instead of the paper's fallback rule. */
-    readonly run: readonly number[],
-    readonly rollback: readonly number[],
-    readonly maxLittle: readonly number[]
+/** Values to sweep per setting: every combination is one row (a rule's alternatives are not combined). */
+export type BenchGrid = Readonly<Partial<Record<SettingName, readonly number[]>>>;
+
+/** The settings `--grid` may sweep: those with a row label in the settings table. */
+export const GRID_SETTINGS = SETTING_NAMES.filter((name) => settingSpec(name).short != null);
+
+export const DEFAULT_BENCH_GRID: BenchGrid = {
+    runConfidence: [0.02, 0.05, 0.1],
+    fallbackThreshold: [0.2, 0.4, 0.6],
+    rollbackThreshold: [0, 2, 5],
+    draftTokens: [2, 4, 8]
 };
 
-export const DEFAULT_BILD_GRID: BildGrid = {fallback: [0.1, 0.2, 0.4, 0.6], run: [], rollback: [0, 1, 2, 3, 5], maxLittle: [10]};
-export const DEFAULT_DRAFT_LENGTHS: readonly number[] = [2, 4, 8];
 /** node-llama-cpp's default and a few settings around it; the bench reports the best. */
 export const PEER_GRID: readonly PeerSettings[] = [
     PEER_DEFAULT_SETTINGS,
@@ -26,24 +30,32 @@ export const PEER_GRID: readonly PeerSettings[] = [
 ];
 export const ALL_BENCH_MODES: readonly BenchMode[] = ["big", "little", "speculative", "bild", "peer", "oracle"];
 
-const GRID_KEYS: Record<string, keyof BildGrid> = {
-    "fallback": "fallback", "run": "run", "rollback": "rollback", "max-little": "maxLittle", "maxLittle": "maxLittle"
-};
-
-/** Parses `fallback=0.1,0.2 rollback=0,1` (each key optional; missing keys keep the default). */
-export function parseBildGrid(specs: readonly string[]): BildGrid {
-    const grid: Record<keyof BildGrid, readonly number[]> = {...DEFAULT_BILD_GRID};
+/**
+ * `fallback-threshold=0.1,0.2 rollback-threshold=0,1`: each given key replaces the default grid's
+ * values, and a rule's alternatives that are not given with it (`run-confidence` beside
+ * `fallback-threshold`) are dropped.
+ */
+export function parseBenchGrid(specs: readonly string[]): BenchGrid {
+    const grid: Partial<Record<SettingName, readonly number[]>> = {...DEFAULT_BENCH_GRID};
+    const given = new Set<SettingName>();
+    const keys = GRID_SETTINGS.map(kebabCase).join(", ");
     for (const spec of specs) {
         const match = /^([a-zA-Z-]+)=(.+)$/.exec(spec.trim());
-        const key = match == null ? undefined : GRID_KEYS[match[1]!];
-        if (match == null || key == null)
-            throw new BildUsageError(`bad grid "${spec}": write KEY=V1,V2,… with KEY one of fallback, run, rollback, max-little`);
-        grid[key] = match[2]!.split(",").map((text) => {
+        const name = GRID_SETTINGS.find((setting) => setting === match?.[1] || kebabCase(setting) === match?.[1]);
+        if (match == null || name == null)
+            throw new BildUsageError(`bad grid "${spec}": write KEY=V1,V2,… with KEY one of ${keys}`);
+        grid[name] = match[2]!.split(",").map((text) => {
             const value = /^(inf|infinity)$/i.test(text.trim()) ? Number.POSITIVE_INFINITY : Number(text);
-            if (text.trim() === "" || Number.isNaN(value) || value < 0)
-                throw new BildUsageError(`bad grid value "${text}" for ${match[1]}: use non-negative numbers (or inf)`);
+            if (text.trim() === "" || !inRange(settingSpec(name), value))
+                throw new BildUsageError(`bad grid value "${text}" for ${match[1]}: use ${describeRange(settingSpec(name))}`);
             return value;
         });
+        given.add(name);
+    }
+    for (const name of GRID_SETTINGS) {
+        const rule = settingSpec(name).rule;
+        if (!given.has(name) && rule != null && [...given].some((other) => settingSpec(other).rule === rule))
+            delete grid[name];
     }
     return grid;
 }
@@ -61,37 +73,54 @@ const formatNumber = (value: number) => value === Number.POSITIVE_INFINITY ? "in
 export const BENCH_SEED = 1;
 
 /**
+ * Every combination of the grid's values for the settings that take effect in `mode`, with its row
+ * label. The alternatives of one rule (`runConfidence` or `fallbackThreshold`) are not combined: each
+ * value of each is one choice. A setting swept over its default alone is left out of the label,
+ * unless it is a rule (which the label must name) or the mode's only setting.
+ */
+export function gridCombinations(grid: BenchGrid, mode: DecodingMode): {label: string, settings: DecodingSettings}[] {
+    const names = GRID_SETTINGS.filter((name) => grid[name] != null && settingSpec(name).modes.includes(mode));
+    const factors: {name: SettingName, value: number}[][] = [];
+    const rules = new Map<string, {name: SettingName, value: number}[]>();
+    for (const name of names) {
+        const choices = grid[name]!.map((value) => ({name, value}));
+        const rule = settingSpec(name).rule;
+        if (rule == null)
+            factors.push(choices);
+        else if (rules.has(rule))
+            rules.get(rule)!.push(...choices);
+        else {
+            rules.set(rule, choices);
+            factors.push(choices);
+        }
+    }
+    let combinations: {name: SettingName, value: number}[][] = [[]];
+    for (const factor of factors)
+        combinations = combinations.flatMap((combination) => factor.map((choice) => [...combination, choice]));
+    const labelled = (name: SettingName) =>
+        names.length === 1 || settingSpec(name).rule != null || grid[name]!.length > 1 || grid[name]![0] !== settingSpec(name).default;
+    return combinations.map((combination) => ({
+        label: combination.filter(({name}) => labelled(name)).map(({name, value}) => `${settingSpec(name).short}=${formatNumber(value)}`).join(" "),
+        settings: Object.fromEntries(combination.map(({name, value}) => [name, value]))
+    }));
+}
+
+/**
  * The rows of a bench run for `modes` (the big row always comes first). With `sampling` at a
  * temperature above 0, each mode also gets rows that sample: big, speculative (always strict), and
- * per BiLD drafting rule, strict BiLD and lossy BiLD at the default α_RB; their speed-ups are over
+ * per BiLD drafting rule, strict BiLD and lossy BiLD at the paper's α_RB; their speed-ups are over
  * the big model sampling alike.
  */
-export function benchRowSpecs(
-    modes: readonly BenchMode[], grid: BildGrid, draftLengths: readonly number[], sampling?: SamplingOptions
-): BenchRowSpec[] {
-    const rows: BenchRowSpec[] = [{name: "big", mode: "big", settings: {}, options: {mode: "big"}}];
+export function benchRowSpecs(modes: readonly BenchMode[], grid: BenchGrid, sampling: DecodingSettings = {}): BenchRowSpec[] {
+    const rows: BenchRowSpec[] = [{name: "big", mode: "big", settings: {mode: "big"}}];
     if (modes.includes("little"))
-        rows.push({name: "little", mode: "little", settings: {}, options: {mode: "little"}});
-    if (modes.includes("speculative"))
-        for (const draftTokens of draftLengths)
-            rows.push({name: `speculative k=${draftTokens}`, mode: "speculative", settings: {draft: draftTokens}, options: {mode: "speculative", draftTokens}});
-    const rules = [
-        ...grid.fallback.map((fallback) => ({label: `fb=${formatNumber(fallback)}`, settings: {fallback}, options: {fallbackThreshold: fallback}})),
-        ...grid.run.map((run) => ({label: `run=${formatNumber(run)}`, settings: {run}, options: {runConfidence: run}}))
-    ];
-    if (modes.includes("bild")) {
-        for (const rule of rules)
-            for (const rollback of grid.rollback)
-                for (const maxLittle of grid.maxLittle)
-                    rows.push({
-                        name: `bild ${rule.label} rb=${formatNumber(rollback)}` + (grid.maxLittle.length > 1 ? ` n=${formatNumber(maxLittle)}` : ""),
-                        mode: "bild",
-                        settings: {...rule.settings, rollback, maxLittle},
-                        options: {mode: "bild", ...rule.options, rollbackThreshold: rollback, maxLittleTokens: maxLittle}
-                    });
-    }
-    if (sampling?.temperature != null && sampling.temperature > 0)
-        rows.push(...sampledRowSpecs(modes, rules, draftLengths, sampling));
+        rows.push({name: "little", mode: "little", settings: {mode: "little"}});
+    for (const mode of ["speculative", "bild"] as const)
+        if (modes.includes(mode))
+            for (const {label, settings} of gridCombinations(grid, mode))
+                rows.push({name: `${mode} ${label}`, mode, settings: {mode, ...settings}});
+    if (sampling.temperature != null && sampling.temperature > 0)
+        rows.push(...sampledRowSpecs(modes, grid, sampling));
     if (modes.includes("peer"))
         for (const settings of PEER_GRID)
             rows.push({
@@ -102,25 +131,20 @@ export function benchRowSpecs(
     return rows;
 }
 
-function sampledRowSpecs(
-    modes: readonly BenchMode[], rules: readonly {label: string, settings: Record<string, number>, options: GenerateOptions}[],
-    draftLengths: readonly number[], sampling: SamplingOptions
-): BenchRowSpec[] {
+function sampledRowSpecs(modes: readonly BenchMode[], grid: BenchGrid, sampling: DecodingSettings): BenchRowSpec[] {
     const suffix = ` T=${sampling.temperature}` + (sampling.topP == null ? "" : ` p=${sampling.topP}`) + (sampling.topK == null ? "" : ` k=${sampling.topK}`);
     const baseline = `big${suffix}`;
     const sampled = {...sampling, seed: sampling.seed ?? BENCH_SEED};
-    const settings = {temperature: sampling.temperature!};
-    const row = (name: string, mode: "big" | "little" | "speculative" | "bild", extra: Record<string, number>, options: GenerateOptions): BenchRowSpec =>
-        ({name: `${name}${suffix}`, mode, settings: {...settings, ...extra}, options: {...options, ...sampled, mode}, baseline});
-    const rows = [row("big", "big", {}, {})];
+    const row = (name: string, mode: "big" | "speculative" | "bild", settings: DecodingSettings): BenchRowSpec =>
+        ({name: `${name}${suffix}`, mode, settings: {...settings, ...sampled, mode}, baseline});
+    const rows = [row("big", "big", {})];
     if (modes.includes("speculative"))
-        for (const draftTokens of draftLengths)
-            rows.push(row(`speculative k=${draftTokens}`, "speculative", {draft: draftTokens}, {draftTokens}));
+        for (const {label, settings} of gridCombinations(grid, "speculative"))
+            rows.push(row(`speculative ${label}`, "speculative", settings));
     if (modes.includes("bild"))
-        for (const rule of rules) {
-            rows.push(row(`bild strict ${rule.label}`, "bild", rule.settings, {...rule.options, strict: true}));
-            rows.push(row(`bild ${rule.label} rb=${DEFAULT_ROLLBACK_THRESHOLD}`, "bild", {...rule.settings, rollback: DEFAULT_ROLLBACK_THRESHOLD},
-                {...rule.options, rollbackThreshold: DEFAULT_ROLLBACK_THRESHOLD}));
+        for (const {label, settings} of gridCombinations({runConfidence: grid.runConfidence, fallbackThreshold: grid.fallbackThreshold}, "bild")) {
+            rows.push(row(`bild strict ${label}`, "bild", {...settings, strict: true}));
+            rows.push(row(`bild ${label} rb=${DEFAULT_ROLLBACK_THRESHOLD}`, "bild", {...settings, rollbackThreshold: DEFAULT_ROLLBACK_THRESHOLD}));
         }
     return rows;
 }

@@ -1,4 +1,4 @@
-import type {GenerateOptions} from "../decoding/GenerateOptions.js";
+import type {DecodingSettings} from "../decoding/settings/decodingSettings.js";
 import type {GenerationStats} from "../decoding/GenerationResult.js";
 import type {PeerSettings} from "../engine/PeerSpeculativeDecoder.js";
 import type {Token} from "../engine/ModelSequence.js";
@@ -8,8 +8,7 @@ export type BenchMode = "big" | "little" | "speculative" | "bild" | "peer" | "or
 /** A row to run: one of our strategies with its options, or the peer with its settings. */
 export type BenchRowSpec =
     | {
-        readonly name: string, readonly mode: "big" | "little" | "speculative" | "bild", readonly settings: Readonly<Record<string, number>>,
-        readonly options: GenerateOptions,
+        readonly name: string, readonly mode: "big" | "little" | "speculative" | "bild", readonly settings: DecodingSettings,
         /** Row whose tokens/s the speed-up divides by: the big row sampled alike, for sampled rows. Defaults to the big row. */
         readonly baseline?: string
     }
@@ -37,7 +36,7 @@ export type BenchRecord = {
 export type BenchRow = {
     name: string,
     mode: BenchMode,
-    settings: Readonly<Record<string, number>>,
+    settings: DecodingSettings | PeerSettings,
     /** `true` for the oracle: computed from measured call costs, not run. */
     bound: boolean,
     prompts: number,

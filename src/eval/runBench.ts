@@ -55,7 +55,7 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
                 return {row: spec.name, promptId: prompt.id, ms, tokens: generated, text: pair.tokenizer.decode(generated)};
             }
             await decoder.clearCache();
-            const result = await decoder.generate(prompt.prompt, {...spec.options, maxTokens: tokens});
+            const result = await decoder.generate(prompt.prompt, {...spec.settings, maxTokens: tokens});
             return {row: spec.name, promptId: prompt.id, ms: result.stats.totalMs, tokens: result.tokens, text: result.text, stats: result.stats};
         };
 
@@ -161,7 +161,7 @@ async function oracleRun(
 export const ORACLE_ROW = "oracle (bound)";
 
 function aggregateRows(specs: readonly BenchRowSpec[], records: readonly BenchRecord[], bigRow: string): BenchRow[] {
-    const summarize = (name: string, mode: BenchRow["mode"], settings: Readonly<Record<string, number>>, baseline: string): BenchRow => {
+    const summarize = (name: string, mode: BenchRow["mode"], settings: BenchRow["settings"], baseline: string): BenchRow => {
         const mine = records.filter((record) => record.row === name);
         const tokens = sum(mine.map((record) => record.tokens.length));
         const totalMs = sum(mine.map((record) => record.ms));

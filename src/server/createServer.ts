@@ -1,34 +1,36 @@
-import {randomUUID} from "node:crypto";
 import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} from "fastify";
 import type {Decoder} from "../decoding/Decoder.js";
-import {resolveGenerateOptions, DEFAULT_MAX_TOKENS, type GenerateOptions} from "../decoding/GenerateOptions.js";
-import type {GenerationResult} from "../decoding/GenerationResult.js";
-import type {ChatFormatter} from "../engine/ChatFormatter.js";
+import {planDecoding, type DecodingPlan} from "../decoding/DecodingPlan.js";
+import {mergeSettings, type DecodingSettings} from "../decoding/settings/decodingSettings.js";
+import type {ChatMessage, ChatPrompt} from "../engine/ChatFormatter.js";
 import type {Token} from "../engine/ModelSequence.js";
-import {isUsageError} from "../errors.js";
+import {errorMessage, isUsageError} from "../errors.js";
 import {DecoderPool, QueueFullError} from "./DecoderPool.js";
-import {bildStatsOf, errorBody, toOpenAiFinishReason, usageOf} from "./openaiResponses.js";
+import {bildStatsOf, completionResponse, errorBody, StreamChunks, toOpenAiFinishReason, type Endpoint} from "./openaiResponses.js";
 import {
-    chatBodySchema, completionBodySchema, type ChatRequestBody, type CommonRequestBody, type CompletionRequestBody
+    chatBodySchema, completionBodySchema, decodingSettingsOfRequest, type ChatRequestBody, type CommonRequestBody, type CompletionRequestBody
 } from "./requestSchemas.js";
 import type {ServerMetrics} from "./ServerMetrics.js";
 
 /** Seconds a client told to back off (429) should wait before retrying. */
 const RETRY_AFTER_SECONDS = 1;
 
+/** Turns a chat into a prompt (the engine's `ChatFormatter`, or anything else in tests). */
+export interface ChatPromptFormatter {
+    format(messages: readonly ChatMessage[]): ChatPrompt;
+}
+
 export type ServerOptions = {
     readonly pool: DecoderPool,
     readonly metrics: ServerMetrics,
-    readonly chat: ChatFormatter,
+    readonly chat: ChatPromptFormatter,
     /** The name `/v1/models` lists and requests must use (or omit). */
     readonly modelId: string,
     /** Decoding settings of requests that do not set their own (from the `bild serve` flags). */
-    readonly defaults: GenerateOptions,
+    readonly defaults: DecodingSettings,
     /** Log requests to standard output. Defaults to false. */
     readonly logger?: boolean
 };
-
-type Endpoint = "completions" | "chat";
 
 /** Builds the OpenAI-compatible HTTP server over a pool of decoders (not listening yet). */
 export function createServer(options: ServerOptions): FastifyInstance {
@@ -91,9 +93,10 @@ export function createServer(options: ServerOptions): FastifyInstance {
             if (!reply.raw.writableFinished)
                 abort.abort(new Error("client disconnected"));
         });
-        const generateOptions = toGenerateOptions(body, options.defaults, formatStops, abort.signal);
+        const settings = mergeSettings(options.defaults, decodingSettingsOfRequest(body));
+        let plan: DecodingPlan;
         try {
-            resolveGenerateOptions(generateOptions);
+            plan = planDecoding({...settings, stop: [...settings.stop ?? [], ...formatStops], signal: abort.signal});
         } catch (error) {
             if (isUsageError(error))
                 return reply.status(400).send(errorBody(error.message, "invalid_request_error", "bild"));
@@ -111,13 +114,12 @@ export function createServer(options: ServerOptions): FastifyInstance {
                 return reply.hijack();
             throw error;
         }
-        const mode = generateOptions.mode ?? "bild";
         try {
             if (body.stream === true)
-                return await streamResponse(reply, decoder, prompt, generateOptions, endpoint, mode, body.stream_options?.include_usage === true);
-            const result = await decoder.generate(prompt, generateOptions);
+                return await streamResponse(reply, decoder, prompt, plan, endpoint, body.stream_options?.include_usage === true);
+            const result = await decoder.generate(prompt, plan);
             metrics.recordGeneration(result.stats);
-            return reply.send(completionResponse(result, endpoint, mode));
+            return reply.send(completionResponse(result, endpoint, plan.mode, modelId));
         } catch (error) {
             if (abort.signal.aborted) {
                 if (!reply.sent)
@@ -132,31 +134,11 @@ export function createServer(options: ServerOptions): FastifyInstance {
         }
     }
 
-    function completionResponse(result: GenerationResult, endpoint: Endpoint, mode: string) {
-        const common = {id: `${endpoint === "chat" ? "chatcmpl" : "cmpl"}-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: modelId};
-        const finish_reason = toOpenAiFinishReason(result.finishReason);
-        const choice = endpoint === "chat"
-            ? {index: 0, message: {role: "assistant", content: result.text}, logprobs: null, finish_reason}
-            : {index: 0, text: result.text, logprobs: null, finish_reason};
-        return {
-            ...common, object: endpoint === "chat" ? "chat.completion" : "text_completion", choices: [choice],
-            usage: usageOf(result), bild: bildStatsOf(mode, result)
-        };
-    }
-
     async function streamResponse(
-        reply: FastifyReply, decoder: Decoder, prompt: string | Token[], generateOptions: GenerateOptions,
-        endpoint: Endpoint, mode: string, includeUsage: boolean
+        reply: FastifyReply, decoder: Decoder, prompt: string | Token[], plan: DecodingPlan, endpoint: Endpoint, includeUsage: boolean
     ): Promise<FastifyReply> {
-        const id = `${endpoint === "chat" ? "chatcmpl" : "cmpl"}-${randomUUID()}`;
-        const created = Math.floor(Date.now() / 1000);
-        const object = endpoint === "chat" ? "chat.completion.chunk" : "text_completion";
-        const chunk = (choice: object, extra: object = {}) => ({id, object, created, model: modelId, choices: [{index: 0, logprobs: null, ...choice}], ...extra});
-        const textChoice = (text: string, finish_reason: string | null) => endpoint === "chat"
-            ? {delta: text === "" ? {} : {content: text}, finish_reason}
-            : {text, finish_reason};
-
-        const stream = decoder.stream(prompt, generateOptions);
+        const chunks = new StreamChunks(endpoint, modelId);
+        const stream = decoder.stream(prompt, plan);
         const iterator = stream[Symbol.asyncIterator]();
         // Start decoding before committing to a 200: bad prompts still get their 400.
         const first = await iterator.next();
@@ -165,19 +147,19 @@ export function createServer(options: ServerOptions): FastifyInstance {
         raw.writeHead(200, {"content-type": "text/event-stream", "cache-control": "no-cache", "connection": "keep-alive"});
         const send = (data: object | string) => raw.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
         if (endpoint === "chat")
-            send(chunk({delta: {role: "assistant", content: ""}, finish_reason: null}));
+            send(chunks.role());
         try {
             for (let next = first; next.done !== true; next = await iterator.next())
-                send(chunk(textChoice(next.value, null)));
+                send(chunks.text(next.value));
             const result = await stream.result;
             metrics.recordGeneration(result.stats);
-            send(chunk(textChoice("", toOpenAiFinishReason(result.finishReason)), {bild: bildStatsOf(mode, result)}));
+            send(chunks.text("", toOpenAiFinishReason(result.finishReason), {bild: bildStatsOf(plan.mode, result)}));
             if (includeUsage)
-                send({id, object, created, model: modelId, choices: [], usage: usageOf(result)});
+                send(chunks.usage(result));
             send("[DONE]");
         } catch (error) {
             if (!raw.destroyed)
-                send(errorBody(error instanceof Error ? error.message : String(error), "server_error"));
+                send(errorBody(errorMessage(error), "server_error"));
         } finally {
             raw.end();
         }
@@ -193,29 +175,4 @@ function checkRequest(body: CommonRequestBody, modelId: string): {message: strin
     if (body.n != null && body.n !== 1)
         return {message: "n must be 1: one choice per request", param: "n"};
     return undefined;
-}
-
-function toGenerateOptions(body: CommonRequestBody, defaults: GenerateOptions, formatStops: readonly string[], signal: AbortSignal): GenerateOptions {
-    const stops = body.stop == null ? [] : typeof body.stop === "string" ? [body.stop] : body.stop;
-    const bild = body.bild ?? {};
-    return {
-        ...defaults,
-        mode: bild.mode ?? defaults.mode,
-        // A request's own drafting rule (fallback or runConfidence) and verification rule (strict
-        // or rollback) replace the server's default of the same kind, whichever of the two it names.
-        fallbackThreshold: bild.fallback ?? (bild.runConfidence == null ? defaults.fallbackThreshold : undefined),
-        runConfidence: bild.runConfidence ?? (bild.fallback == null ? defaults.runConfidence : undefined),
-        rollbackThreshold: bild.rollback ?? (bild.strict == null ? defaults.rollbackThreshold : undefined),
-        strict: bild.strict ?? (bild.rollback == null ? defaults.strict : undefined),
-        temperature: body.temperature ?? defaults.temperature,
-        topP: body.top_p ?? defaults.topP,
-        topK: body.top_k ?? defaults.topK,
-        minP: body.min_p ?? defaults.minP,
-        seed: body.seed ?? defaults.seed,
-        maxLittleTokens: bild.maxLittleTokens ?? defaults.maxLittleTokens,
-        draftTokens: bild.draft ?? defaults.draftTokens,
-        maxTokens: body.max_tokens ?? defaults.maxTokens ?? DEFAULT_MAX_TOKENS,
-        stop: [...stops, ...formatStops],
-        signal
-    };
 }

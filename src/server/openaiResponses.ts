@@ -1,3 +1,4 @@
+import {randomUUID} from "node:crypto";
 import type {FinishReason, GenerationResult} from "../decoding/GenerationResult.js";
 
 export type OpenAiFinishReason = "stop" | "length";
@@ -33,4 +34,57 @@ export type OpenAiErrorType = "invalid_request_error" | "rate_limit_error" | "se
 
 export function errorBody(message: string, type: OpenAiErrorType, param: string | null = null, code: string | null = null) {
     return {error: {message, type, param, code}};
+}
+
+export type Endpoint = "completions" | "chat";
+
+/** The fields every response and chunk of one request share. */
+export function responseHeader(endpoint: Endpoint, modelId: string) {
+    return {id: `${endpoint === "chat" ? "chatcmpl" : "cmpl"}-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: modelId};
+}
+
+/** The whole (non-streamed) response to a request. */
+export function completionResponse(result: GenerationResult, endpoint: Endpoint, mode: string, modelId: string) {
+    const finish_reason = toOpenAiFinishReason(result.finishReason);
+    const choice = endpoint === "chat"
+        ? {index: 0, message: {role: "assistant", content: result.text}, logprobs: null, finish_reason}
+        : {index: 0, text: result.text, logprobs: null, finish_reason};
+    return {
+        ...responseHeader(endpoint, modelId), object: endpoint === "chat" ? "chat.completion" : "text_completion", choices: [choice],
+        usage: usageOf(result), bild: bildStatsOf(mode, result)
+    };
+}
+
+/** Builds the Server-Sent Events chunks of one streamed response, all with the same id. */
+export class StreamChunks {
+    readonly #endpoint: Endpoint;
+    readonly #header: ReturnType<typeof responseHeader>;
+    readonly #object: string;
+
+    public constructor(endpoint: Endpoint, modelId: string) {
+        this.#endpoint = endpoint;
+        this.#header = responseHeader(endpoint, modelId);
+        this.#object = endpoint === "chat" ? "chat.completion.chunk" : "text_completion";
+    }
+
+    /** The chat stream's first chunk, announcing the assistant's role. */
+    public role() {
+        return this.#chunk({delta: {role: "assistant", content: ""}, finish_reason: null});
+    }
+
+    /** A piece of text, or with `finishReason` the last (empty) piece carrying `extra` (the bild stats). */
+    public text(text: string, finishReason: OpenAiFinishReason | null = null, extra: object = {}) {
+        return this.#chunk(this.#endpoint === "chat"
+            ? {delta: text === "" ? {} : {content: text}, finish_reason: finishReason}
+            : {text, finish_reason: finishReason}, extra);
+    }
+
+    /** The usage chunk OpenAI sends last when `stream_options.include_usage` is set. */
+    public usage(result: GenerationResult) {
+        return {...this.#header, object: this.#object, choices: [], usage: usageOf(result)};
+    }
+
+    #chunk(choice: object, extra: object = {}) {
+        return {...this.#header, object: this.#object, choices: [{index: 0, logprobs: null, ...choice}], ...extra};
+    }
 }

@@ -1,65 +1,57 @@
-import {DECODING_MODES} from "../decoding/strategies/DecodingStrategy.js";
-import {MAX_SEED} from "../decoding/sampling/SamplingOptions.js";
+import type {ChatMessage} from "../engine/ChatFormatter.js";
+import {
+    requestField, SETTING_NAMES, settingSpec, type DecodingSettings, type SettingSpec
+} from "../decoding/settings/decodingSettings.js";
 
-/** Per-request BiLD settings, in the extra `bild` field of a request. */
-export type BildRequestSettings = {
-    mode?: (typeof DECODING_MODES)[number],
-    fallback?: number,
-    rollback?: number,
-    maxLittleTokens?: number,
-    runConfidence?: number,
-    draft?: number,
-    strict?: boolean
-};
-
+/** The fields every request may carry besides its decoding settings (which `decodingSettingsOfRequest` reads). */
 export type CommonRequestBody = {
     model?: string,
-    max_tokens?: number,
-    stop?: string | string[],
     stream?: boolean,
     stream_options?: {include_usage?: boolean},
-    temperature?: number,
-    top_p?: number,
-    /** Not in OpenAI's API; vLLM and llama.cpp's server take it too. */
-    top_k?: number,
-    /** Not in OpenAI's API; vLLM and llama.cpp's server take it too. */
-    min_p?: number,
-    seed?: number,
     user?: string,
     n?: number,
-    bild?: BildRequestSettings
-};
+    /** BiLD's own settings, by their library names (`{"runConfidence": 0.05, "strict": true}`). */
+    bild?: Record<string, unknown>
+} & Record<string, unknown>;
 
 export type CompletionRequestBody = CommonRequestBody & {prompt: string | string[] | number[]};
-export type ChatRequestBody = CommonRequestBody & {messages: {role: "system" | "user" | "assistant", content: string}[]};
+export type ChatRequestBody = CommonRequestBody & {messages: ChatMessage[]};
+
+/** JSON schema of one setting's request field, from its declaration. */
+function settingSchema(spec: SettingSpec): object {
+    if (spec.jsonSchema != null)
+        return spec.jsonSchema;
+    switch (spec.kind) {
+        case "boolean":
+            return {type: "boolean"};
+        case "choice":
+            return {type: "string", enum: spec.choices};
+        case "texts":
+            return {type: "array", items: {type: "string", minLength: 1}};
+        default: {
+            // JSON has no Infinity: a request cannot ask for an unlimited setting.
+            const bounds = {
+                ...(spec.min == null ? {} : spec.exclusiveMin === true ? {exclusiveMinimum: spec.min} : {minimum: spec.min}),
+                ...(spec.max == null ? {} : {maximum: spec.max})
+            };
+            return {type: spec.kind, ...bounds};
+        }
+    }
+}
+
+const settingProperties = (where: SettingSpec["server"]) => Object.fromEntries(SETTING_NAMES
+    .filter((name) => settingSpec(name).server === where)
+    .map((name) => [requestField(name), settingSchema(settingSpec(name))]));
 
 const commonProperties = {
     model: {type: "string"},
-    max_tokens: {type: "integer", minimum: 1},
-    stop: {anyOf: [{type: "string", minLength: 1}, {type: "array", items: {type: "string", minLength: 1}, maxItems: 4}]},
     stream: {type: "boolean"},
     stream_options: {type: ["object", "null"], properties: {include_usage: {type: "boolean"}}},
-    temperature: {type: "number", minimum: 0, maximum: 2},
-    top_p: {type: "number", exclusiveMinimum: 0, maximum: 1},
-    top_k: {type: "integer", minimum: 0},
-    min_p: {type: "number", minimum: 0, maximum: 1},
-    seed: {type: "integer", minimum: 0, maximum: MAX_SEED},
     user: {type: "string"},
     n: {type: "integer", minimum: 1},
-    bild: {
-        type: "object",
-        additionalProperties: false,
-        properties: {
-            mode: {type: "string", enum: DECODING_MODES},
-            fallback: {type: "number", minimum: 0},
-            rollback: {type: "number", minimum: 0},
-            maxLittleTokens: {type: "integer", minimum: 1},
-            runConfidence: {type: "number", minimum: 0, maximum: 1},
-            draft: {type: "integer", minimum: 1},
-            strict: {type: "boolean"}
-        }
-    }
-} as const;
+    ...settingProperties("body"),
+    bild: {type: "object", additionalProperties: false, properties: settingProperties("bild")}
+};
 
 export const completionBodySchema = {
     type: "object",
@@ -72,7 +64,7 @@ export const completionBodySchema = {
             {type: "array", items: {type: "integer", minimum: 0}, minItems: 1}
         ]}
     }
-} as const;
+};
 
 export const chatBodySchema = {
     type: "object",
@@ -89,4 +81,17 @@ export const chatBodySchema = {
             }
         }
     }
-} as const;
+};
+
+/** The decoding settings a (schema-validated) request names, under their library names. */
+export function decodingSettingsOfRequest(body: CommonRequestBody): DecodingSettings {
+    const settings: Record<string, unknown> = {};
+    for (const name of SETTING_NAMES) {
+        const spec = settingSpec(name);
+        const value = spec.server === "body" ? body[requestField(name)] : body.bild?.[name];
+        if (value !== undefined)
+            // OpenAI lets a single stop string stand for a list of one.
+            settings[name] = spec.kind === "texts" && typeof value === "string" ? [value] : value;
+    }
+    return settings as DecodingSettings;
+}

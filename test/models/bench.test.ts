@@ -22,7 +22,7 @@ describe("bild bench (bundled Python pair, 2 prompts × 16 tokens)", () => {
         const out = path.join(folder, "out");
         const run = await runCli([
             "bench", "--big", BUNDLED_PAIR.big, "--little", BUNDLED_PAIR.little, "--prompts", FIXTURE_PROMPTS,
-            "--limit", "2", "--max-tokens", "16", "--grid", "fallback=0.4", "rollback=0,3", "--draft-lengths", "2", "--out", out,
+            "--limit", "2", "--max-tokens", "16", "--grid", "fallback-threshold=0.4", "rollback-threshold=0,3", "draft-tokens=2", "--out", out,
             "--temperature", "0.8"
         ]);
         assert.equal(run.code, 0, run.stderr);

@@ -28,7 +28,7 @@ describe("bild generate (CLI, real models)", () => {
     });
 
     it("prints one JSON object with text, tokens, origins and stats", async () => {
-        const run = await runCli([...PAIR_ARGS, "--prompt", "def add(a, b):", "--max-tokens", "24", "--json", "--rollback", "0"]);
+        const run = await runCli([...PAIR_ARGS, "--prompt", "def add(a, b):", "--max-tokens", "24", "--json", "--rollback-threshold", "0"]);
         assert.equal(run.code, 0, run.stderr);
         const output = JSON.parse(run.stdout);
         assert.equal(typeof output.text, "string");
@@ -39,7 +39,7 @@ describe("bild generate (CLI, real models)", () => {
         assert.equal(output.stats.littleAccepted + output.stats.bigTokens, 24);
 
         const big = JSON.parse((await runCli([...PAIR_ARGS, "--prompt", "def add(a, b):", "--max-tokens", "24", "--json", "--mode", "big"])).stdout);
-        assert.deepEqual(output.tokens, big.tokens, "--rollback 0 reproduces --mode big");
+        assert.deepEqual(output.tokens, big.tokens, "--rollback-threshold 0 reproduces --mode big");
     });
 
     it("--compare decodes with the big model alone too and reports identity, little share and speed", async () => {
@@ -55,7 +55,7 @@ describe("bild generate (CLI, real models)", () => {
         assert.equal(lossless.comparison.identical, true);
         assert.ok(lossless.comparison.speedup > 0 && lossless.stats.littleAccepted > 0);
         // The little model alone (never falling back, never rolled back) writes something else here.
-        const little = await json(["--compare", "--fallback", "0", "--max-little", "inf", "--rollback", "inf"]);
+        const little = await json(["--compare", "--fallback-threshold", "0", "--max-little-tokens", "inf", "--rollback-threshold", "inf"]);
         const firstDifference = little.tokens.findIndex((token: number, i: number) => token !== big.tokens[i]);
         assert.ok(firstDifference >= 0, "the little model's output differs from the big model's on this prompt");
         assert.equal(little.comparison.identical, false);
@@ -130,23 +130,24 @@ describe("bild generate (CLI, real models)", () => {
 
     it("rejects out-of-range thresholds and non-positive counts", async () => {
         const cases: [string[], RegExp][] = [
-            [["--fallback", "-0.5"], /fallback threshold must be a probability ≥ 0/],
-            [["--fallback", "often"], /--fallback.*'often' is invalid/],
-            [["--rollback", "-1"], /rollback threshold must be ≥ 0/],
-            [["--max-little", "0"], /--max-little.*invalid/],
-            [["--max-tokens", "0"], /--max-tokens.*invalid. expected a positive integer/],
+            [["--fallback-threshold", "-0.5"], /--fallback-threshold <p>.*'-0.5' is invalid. expected a number ≥ 0\./],
+            [["--fallback-threshold", "often"], /--fallback-threshold.*'often' is invalid/],
+            [["--rollback-threshold", "-1"], /--rollback-threshold.*invalid. expected a number ≥ 0 or inf/],
+            [["--max-little-tokens", "0"], /--max-little-tokens.*invalid. expected an integer ≥ 1 or inf/],
+            [["--max-tokens", "0"], /--max-tokens.*invalid. expected an integer ≥ 1/],
             [["--max-tokens", "-3"], /--max-tokens.*invalid/],
-            [["--draft", "1.5"], /--draft.*invalid/],
+            [["--mode", "speculative", "--draft-tokens", "1.5"], /--draft-tokens.*invalid/],
             [["--threads", "0"], /--threads.*invalid/],
             [["--mode", "turbo"], /--mode.*Allowed choices are big, little, speculative, bild/],
-            [["--temperature", "-0.1"], /temperature must be a finite number ≥ 0/],
-            [["--temperature", "1", "--top-p", "1.5"], /top-p must be a probability/],
+            [["--temperature", "-0.1"], /--temperature.*invalid. expected a number from 0 to 2/],
+            [["--temperature", "1", "--top-p", "1.5"], /--top-p.*invalid. expected a number > 0 and ≤ 1/],
             [["--top-k", "-2"], /--top-k.*invalid/],
-            [["--temperature", "1", "--min-p", "3"], /min-p must be a probability/],
-            [["--seed", "4294967296"], /seed must be an integer from 0 to 4294967295/],
-            [["--strict", "--rollback", "2"], /strict verification replaces the rollback threshold/],
-            [["--fallback", "0.6", "--run-confidence", "0.1"], /two drafting rules: give one of them, not both/],
-            [["--strict", "--mode", "little"], /strict verification applies to bild and speculative modes, not to little/]
+            [["--temperature", "1", "--min-p", "3"], /--min-p.*invalid/],
+            [["--seed", "4294967296"], /--seed.*invalid. expected an integer from 0 to 4294967295/],
+            [["--strict", "--rollback-threshold", "2"], /strict and rollbackThreshold are two verification rules: give one of them, not both/],
+            [["--fallback-threshold", "0.6", "--run-confidence", "0.1"], /runConfidence and fallbackThreshold are two drafting rules/],
+            [["--strict", "--mode", "little"], /strict applies to bild mode, not to little: drop it or change the mode/],
+            [["--mode", "speculative", "--run-confidence", "0.5"], /runConfidence applies to bild mode, not to speculative/]
         ];
         for (const [args, pattern] of cases)
             assertUsageError(await runCli(["generate", "--prompt", "x", ...args]), pattern);

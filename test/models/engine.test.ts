@@ -16,8 +16,8 @@ const NLL_TOLERANCE = 1e-2;
 
 function assertSameFacts(actual: NextTokenFacts, expected: NextTokenFacts, label: string): void {
     assert.equal(actual.token, expected.token, `${label}: argmax`);
-    assert.ok(Math.abs(actual.probability - expected.probability) < PROBABILITY_TOLERANCE,
-        `${label}: probability ${actual.probability} vs ${expected.probability}`);
+    assert.ok(Math.abs(actual.topProbability - expected.topProbability) < PROBABILITY_TOLERANCE,
+        `${label}: probability ${actual.topProbability} vs ${expected.topProbability}`);
     assert.ok(Math.abs(actual.scoredNll - expected.scoredNll) < NLL_TOLERANCE,
         `${label}: −log p ${actual.scoredNll} vs ${expected.scoredNll}`);
 }
@@ -52,7 +52,7 @@ describe("engine adapter on the bundled Python pair (real models)", () => {
             const probabilities = results.at(-1)!.next.probabilities!;
             const [topToken, topProbability] = probabilities.entries().next().value!;
             assert.equal(facts.token, topToken);
-            assert.ok(Math.abs(facts.probability - topProbability) < 1e-4);
+            assert.ok(Math.abs(facts.topProbability - topProbability) < 1e-4);
             assert.ok(Math.abs(facts.scoredNll + Math.log(probabilities.get(scoreToken as LlamaToken)!)) < 1e-3);
         } finally {
             await context.dispose();
@@ -79,7 +79,7 @@ describe("engine adapter on the bundled Python pair (real models)", () => {
         const greedy = await freshFacts(prompt, byLogit[1]![0]);
         const total = byLogit.reduce((sum, [, logit]) => sum + Math.exp(logit - byLogit[0]![1]), 0);
         assert.equal(greedy.token, byLogit[0]![0]);
-        assert.ok(Math.abs(greedy.probability - 1 / total) < 1e-4);
+        assert.ok(Math.abs(greedy.topProbability - 1 / total) < 1e-4);
     });
 
     it("serves any number of different top-k values (a few native samplers kept, the oldest freed)", async () => {

@@ -47,7 +47,7 @@ describe("bild serve (OpenAI API, bundled Python pair)", () => {
     it("completes, with usage and this request's bild stats; rollback 0 equals mode big", async () => {
         const completion = await client.completions.create({model: MODEL, prompt: PROMPTS[0]!, max_tokens: 24, temperature: 0,
             // @ts-expect-error bild's extra request field
-            bild: {rollback: 0}});
+            bild: {rollbackThreshold: 0}});
         assert.equal(completion.object, "text_completion");
         assert.ok(completion.choices[0]!.text.length > 0);
         assert.equal(completion.usage!.completion_tokens, 24);
@@ -132,9 +132,9 @@ describe("bild serve (OpenAI API, bundled Python pair)", () => {
             [{prompt: "x", temperature: 2.5}, /temperature must be <= 2/],
             [{prompt: "x", top_p: 0}, /top_p must be > 0/],
             [{prompt: "x", seed: -4}, /seed must be >= 0/],
-            [{prompt: "x", temperature: 1, bild: {mode: "big", strict: true}}, /strict verification applies to bild and speculative/],
+            [{prompt: "x", temperature: 1, bild: {mode: "big", strict: true}}, /strict applies to bild mode, not to big/],
             [{prompt: "let a = 1;\n".repeat(400), max_tokens: 8}, /exceed the context size/],
-            [{prompt: "x", bild: {rollback: -1}}, /rollback must be >= 0/],
+            [{prompt: "x", bild: {rollbackThreshold: -1}}, /rollbackThreshold must be >= 0/],
             [{prompt: "x", bild: {speed: 3}}, /additional properties/]
         ];
         for (const [body, pattern, raw] of cases) {

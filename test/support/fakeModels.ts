@@ -32,7 +32,7 @@ export function factsOf(logits: readonly number[], scoreToken?: Token): NextToke
     const total = logits.reduce((sum, logit) => sum + Math.exp(logit - logits[best]!), 0);
     return {
         token: best,
-        probability: 1 / total,
+        topProbability: 1 / total,
         scoredNll: scoreToken == null ? Number.NaN : logits[best]! - logits[scoreToken]! + Math.log(total)
     };
 }

@@ -5,6 +5,8 @@ import type {GenerateOptions} from "../../src/decoding/GenerateOptions.js";
 import type {GenerationResult} from "../../src/decoding/GenerationResult.js";
 import type {Token} from "../../src/engine/ModelSequence.js";
 import {BildUsageError} from "../../src/errors.js";
+import {ConfidenceFallbackPolicy} from "../../src/decoding/policies/ConfidenceFallbackPolicy.js";
+import type {NextTokenFacts} from "../../src/engine/ModelSequence.js";
 import {FAKE_EOS, FakeSequence, fakeCodec, fakeLogits, greedyReference, littleLogits} from "../support/fakeModels.js";
 
 const BIG_SEED = 1;
@@ -123,6 +125,22 @@ describe("draft/verify decoding on scripted models", () => {
         assert.ok(differsFromBig > 0, "α_RB = 1 is lossy on these models");
     });
 
+    it("tells the drafting policy after every big pass how many drafts were kept (the feedback seam)", async () => {
+        const {decoder} = makeDecoder();
+        const heard: [number, number][] = [];
+        const policy = new ConfidenceFallbackPolicy(0.3, 6);
+        const listening = {
+            beforeDraft: (n: number) => policy.beforeDraft(n),
+            onDraft: (draft: NextTokenFacts) => policy.onDraft(draft),
+            onVerified: (accepted: number, drafted: number) => heard.push([accepted, drafted])
+        };
+        const result = await decoder.generate("abc", {fallbackPolicy: listening, rollbackThreshold: 0, maxTokens: 40});
+        assert.equal(heard.length, result.stats.bigCalls, "one report per big-model pass");
+        assert.equal(heard.reduce((sum, [accepted]) => sum + accepted, 0), result.stats.littleAccepted);
+        assert.equal(heard.reduce((sum, [accepted, drafted]) => sum + drafted - accepted, 0), result.stats.discarded);
+        assert.ok(heard.some(([accepted, drafted]) => accepted < drafted), "rollbacks were reported too");
+    });
+
     it("every token is verified before the generation returns: a draft cut short by max tokens is checked", async () => {
         const {decoder} = makeDecoder();
         for (const prompt of PROMPTS) {
@@ -158,7 +176,7 @@ describe("generation API on scripted models", () => {
         const stop = full.text.slice(10, 12);
         const cut = full.text.indexOf(stop);
         for (const mode of ["big", "bild", "speculative"] as const) {
-            const result = await decoder.generate("abc", {mode, rollbackThreshold: 0, maxTokens: 40, stop: [stop, "zz"]});
+            const result = await decoder.generate("abc", {mode, maxTokens: 40, stop: [stop, "zz"]});
             assert.equal(result.finishReason, "stop");
             assert.equal(result.text, full.text.slice(0, cut), mode);
             assert.ok(result.tokens.length <= cut + stop.length, "no token generated past the stop string");

@@ -4,7 +4,7 @@ import {bleu, metricWords, rougeL} from "../../src/eval/textMetrics.js";
 import {paretoFrontier} from "../../src/eval/paretoFrontier.js";
 import {callCost, oracleSchedule, scheduleCostMs} from "../../src/eval/oracleBound.js";
 import {parsePromptLines} from "../../src/eval/promptFile.js";
-import {benchRowSpecs, parseBildGrid, parseModes} from "../../src/eval/benchRows.js";
+import {benchRowSpecs, parseBenchGrid, parseModes} from "../../src/eval/benchRows.js";
 import {BildUsageError} from "../../src/errors.js";
 
 const close = (actual: number, expected: number, digits = 2) =>
@@ -90,28 +90,41 @@ describe("prompt files", () => {
 });
 
 describe("bench rows", () => {
-    it("parses a BiLD grid and expands it into rows after big", () => {
-        const grid = parseBildGrid(["fallback=0.2,0.4", "rollback=0,inf"]);
-        assert.deepEqual(grid.fallback, [0.2, 0.4]);
-        assert.deepEqual(grid.rollback, [0, Number.POSITIVE_INFINITY]);
-        const rows = benchRowSpecs(parseModes(["bild"]), grid, [4]);
-        assert.deepEqual(rows.map((row) => row.name), ["big", "bild fb=0.2 rb=0", "bild fb=0.2 rb=inf", "bild fb=0.4 rb=0", "bild fb=0.4 rb=inf"]);
+    it("parses a grid of settings and expands it into rows after big", () => {
+        const grid = parseBenchGrid(["fallback-threshold=0.2,0.4", "rollback-threshold=0,inf", "draft-tokens=4"]);
+        assert.deepEqual(grid.fallbackThreshold, [0.2, 0.4]);
+        assert.deepEqual(grid.rollbackThreshold, [0, Number.POSITIVE_INFINITY]);
+        assert.equal(grid.runConfidence, undefined, "the drafting rule given replaces the default grid's other alternative");
+        const rows = benchRowSpecs(parseModes(["bild", "speculative"]), grid);
+        assert.deepEqual(rows.map((row) => row.name), [
+            "big", "speculative k=4", "bild fb=0.2 rb=0", "bild fb=0.2 rb=inf", "bild fb=0.4 rb=0", "bild fb=0.4 rb=inf"
+        ]);
+        assert.deepEqual(rows[2]!.settings, {mode: "bild", fallbackThreshold: 0.2, rollbackThreshold: 0});
+    });
+
+    it("sweeps a rule's alternatives side by side, not crossed, and labels a setting only where it varies", () => {
+        const grid = parseBenchGrid(["run-confidence=0.05", "fallback-threshold=0.6", "max-little-tokens=10", "rollback-threshold=0"]);
+        assert.deepEqual(benchRowSpecs(["big", "bild"], grid).map((row) => row.name), ["big", "bild run=0.05 rb=0", "bild fb=0.6 rb=0"]);
+        const lengths = parseBenchGrid(["runConfidence=0.05", "max-little-tokens=5,inf", "rollback-threshold=0"]);
+        assert.deepEqual(benchRowSpecs(["big", "bild"], lengths).map((row) => row.name), ["big", "bild run=0.05 n=5 rb=0", "bild run=0.05 n=inf rb=0"]);
     });
 
     it("adds sampled rows, seeded and measured against big sampling alike, when a temperature is given", () => {
-        const rows = benchRowSpecs(parseModes(["speculative", "bild"]), parseBildGrid(["fallback=0.6", "rollback=0"]), [4], {temperature: 0.8, topP: 0.9});
-        const sampled = rows.filter((row) => row.mode !== "peer" && row.options.temperature === 0.8);
+        const rows = benchRowSpecs(parseModes(["speculative", "bild"]), parseBenchGrid(["fallback-threshold=0.6", "rollback-threshold=0", "draft-tokens=4"]),
+            {temperature: 0.8, topP: 0.9});
+        const sampled = rows.filter((row) => row.mode !== "peer" && row.settings.temperature === 0.8);
         assert.deepEqual(sampled.map((row) => row.name), [
             "big T=0.8 p=0.9", "speculative k=4 T=0.8 p=0.9", "bild strict fb=0.6 T=0.8 p=0.9", "bild fb=0.6 rb=2 T=0.8 p=0.9"
         ]);
         for (const row of sampled)
-            assert.ok(row.mode !== "peer" && row.baseline === "big T=0.8 p=0.9" && row.options.seed === 1 && row.options.topP === 0.9);
-        assert.equal(benchRowSpecs(parseModes(["bild"]), parseBildGrid([]), [4], {temperature: 0}).some((row) => row.name.includes("T=")), false);
+            assert.ok(row.mode !== "peer" && row.baseline === "big T=0.8 p=0.9" && row.settings.seed === 1 && row.settings.topP === 0.9);
+        assert.equal(benchRowSpecs(parseModes(["bild"]), parseBenchGrid([]), {temperature: 0}).some((row) => row.name.includes("T=")), false);
     });
 
     it("rejects bad grids and modes", () => {
-        assert.throws(() => parseBildGrid(["speed=1"]), /bad grid "speed=1"/);
-        assert.throws(() => parseBildGrid(["fallback=0.1,x"]), /bad grid value "x" for fallback/);
+        assert.throws(() => parseBenchGrid(["speed=1"]), /bad grid "speed=1": write KEY=V1,V2,… with KEY one of run-confidence, fallback-threshold/);
+        assert.throws(() => parseBenchGrid(["fallback-threshold=0.1,x"]), /bad grid value "x" for fallback-threshold: use a number ≥ 0/);
+        assert.throws(() => parseBenchGrid(["draft-tokens=0"]), /bad grid value "0" for draft-tokens: use an integer ≥ 1/);
         assert.throws(() => parseModes(["big", "turbo"]), /unknown bench mode "turbo"/);
     });
 });

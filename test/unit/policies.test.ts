@@ -3,11 +3,12 @@ import assert from "node:assert/strict";
 import {ConfidenceFallbackPolicy} from "../../src/decoding/policies/ConfidenceFallbackPolicy.js";
 import {NllRollbackPolicy} from "../../src/decoding/policies/NllRollbackPolicy.js";
 import {DEFAULT_RUN_CONFIDENCE, DraftConfidencePolicy} from "../../src/decoding/policies/DraftConfidencePolicy.js";
-import {resolveGenerateOptions} from "../../src/decoding/GenerateOptions.js";
+import {planDecoding} from "../../src/decoding/DecodingPlan.js";
+import {DECODING_SETTINGS, mergeSettings, type DecodingSettings} from "../../src/decoding/settings/decodingSettings.js";
 import {SpeculativeSamplingPolicy} from "../../src/decoding/policies/SpeculativeSamplingPolicy.js";
 import {BildUsageError} from "../../src/errors.js";
 
-const facts = (token: number, probability: number, scoredNll = Number.NaN) => ({token, probability, scoredNll});
+const facts = (token: number, probability: number, scoredNll = Number.NaN) => ({token, topProbability: probability, scoredNll});
 const draft7 = facts(7, 0.9);
 
 describe("ConfidenceFallbackPolicy", () => {
@@ -62,77 +63,99 @@ describe("NllRollbackPolicy", () => {
     });
 });
 
-describe("resolveGenerateOptions", () => {
-    const rejects = (options: Parameters<typeof resolveGenerateOptions>[0], pattern: RegExp) =>
-        assert.throws(() => resolveGenerateOptions(options), (error: unknown) => error instanceof BildUsageError && pattern.test(error.message));
+describe("planDecoding", () => {
+    const rejects = (options: Parameters<typeof planDecoding>[0], pattern: RegExp) =>
+        assert.throws(() => planDecoding(options), (error: unknown) => error instanceof BildUsageError && pattern.test(error.message));
 
-    it("rejects out-of-range settings with a message naming the setting", () => {
-        rejects({fallbackThreshold: -0.1}, /fallback threshold/);
-        rejects({fallbackThreshold: Number.NaN}, /fallback threshold/);
-        rejects({rollbackThreshold: -1}, /rollback threshold/);
-        rejects({maxTokens: 0}, /max tokens must be a positive integer/);
-        rejects({maxTokens: 2.5}, /max tokens/);
-        rejects({maxLittleTokens: 0}, /max little tokens/);
-        rejects({draftTokens: -3}, /draft tokens/);
-        rejects({mode: "fast" as never}, /unknown mode "fast"/);
-        rejects({stop: [""]}, /stop strings/);
-        rejects({runConfidence: 1.5}, /run confidence must be a probability/);
-    });
-
-    it("maps speculative mode to exact-match verification of k drafted tokens", () => {
-        const resolved = resolveGenerateOptions({mode: "speculative", draftTokens: 6, fallbackThreshold: 0.9, rollbackThreshold: 4});
-        assert.ok(resolved.fallbackPolicy instanceof ConfidenceFallbackPolicy);
-        assert.equal(resolved.fallbackPolicy.threshold, 0);
-        assert.equal(resolved.fallbackPolicy.maxLittleTokens, 6);
-        assert.ok(resolved.rollbackPolicy instanceof SpeculativeSamplingPolicy);
-    });
-
-    it("rejects contradicting strict settings and bad sampling settings", () => {
-        rejects({mode: "big", strict: true}, /strict verification applies to bild and speculative/);
-        rejects({strict: true, rollbackThreshold: 3}, /strict verification replaces the rollback threshold/);
-        rejects({temperature: -1}, /temperature must be/);
+    it("rejects out-of-range settings with a message naming the setting and its range", () => {
+        rejects({fallbackThreshold: -0.1}, /^fallbackThreshold must be a number ≥ 0, got -0.1$/);
+        rejects({fallbackThreshold: Number.NaN}, /fallbackThreshold must be a number ≥ 0/);
+        rejects({fallbackThreshold: Number.POSITIVE_INFINITY}, /fallbackThreshold must be a number ≥ 0, got inf/);
+        rejects({rollbackThreshold: -1}, /^rollbackThreshold must be a number ≥ 0 or inf, got -1$/);
+        rejects({maxTokens: 0}, /^maxTokens must be an integer ≥ 1, got 0$/);
+        rejects({maxTokens: 2.5}, /maxTokens must be an integer/);
+        rejects({maxLittleTokens: 0}, /maxLittleTokens must be an integer ≥ 1 or inf/);
+        rejects({mode: "speculative", draftTokens: -3}, /draftTokens must be an integer ≥ 1/);
+        rejects({mode: "fast" as never}, /^mode must be one of big, little, speculative, bild, got fast$/);
+        rejects({stop: [""]}, /stop must be non-empty strings/);
+        rejects({runConfidence: 1.5}, /runConfidence must be a number from 0 to 1/);
+        rejects({temperature: -1}, /temperature must be a number from 0 to 2/);
         rejects({temperature: Number.POSITIVE_INFINITY}, /temperature must be/);
-        rejects({temperature: 1, topP: 0}, /top-p must be/);
-        rejects({temperature: 1, topK: 2.5}, /top-k must be an integer/);
-        rejects({temperature: 1, minP: 2}, /min-p must be/);
-        rejects({temperature: 1, seed: -1}, /seed must be an integer/);
+        rejects({temperature: 1, topP: 0}, /topP must be a number > 0 and ≤ 1/);
+        rejects({temperature: 1, topK: 2.5}, /topK must be an integer ≥ 0/);
+        rejects({temperature: 1, minP: 2}, /minP must be a number from 0 to 1/);
+        rejects({temperature: 1, seed: -1}, /seed must be an integer from 0 to 4294967295/);
         rejects({temperature: 1, seed: 2 ** 32}, /seed must be an integer/);
     });
 
+    it("rejects settings the chosen mode would ignore, and two alternatives of one rule", () => {
+        rejects({mode: "speculative", fallbackThreshold: 0.9}, /^fallbackThreshold applies to bild mode, not to speculative: drop it or change the mode$/);
+        rejects({mode: "speculative", runConfidence: 0.5}, /runConfidence applies to bild mode, not to speculative/);
+        rejects({mode: "bild", draftTokens: 4}, /draftTokens applies to speculative mode, not to bild/);
+        rejects({mode: "big", strict: true}, /strict applies to bild mode, not to big/);
+        rejects({mode: "little", maxLittleTokens: 3}, /maxLittleTokens applies to bild mode, not to little/);
+        rejects({mode: "big", rollbackPolicy: {review: () => undefined}}, /rollbackPolicy applies to bild mode, not to big/);
+        rejects({strict: true, rollbackThreshold: 3}, /^strict and rollbackThreshold are two verification rules: give one of them, not both$/);
+        rejects({fallbackThreshold: 0.6, runConfidence: 0.1}, /runConfidence and fallbackThreshold are two drafting rules: give one of them, not both/);
+        rejects({fallbackThreshold: 0.6, fallbackPolicy: {beforeDraft: () => true, onDraft: () => "dropAndVerify" as const}},
+            /fallbackPolicy and fallbackThreshold are two drafting rules/);
+        assert.ok(planDecoding({strict: false, rollbackThreshold: 2}).rules?.rollback instanceof NllRollbackPolicy, "strict: false chooses no rule");
+    });
+
+    it("maps speculative mode to exact-match verification of k drafted tokens, and one-model modes to no rules", () => {
+        const {rules} = planDecoding({mode: "speculative", draftTokens: 6});
+        assert.ok(rules?.fallback instanceof ConfidenceFallbackPolicy);
+        assert.equal(rules.fallback.threshold, 0);
+        assert.equal(rules.fallback.maxLittleTokens, 6);
+        assert.ok(rules.rollback instanceof SpeculativeSamplingPolicy);
+        assert.equal(planDecoding({mode: "big", maxTokens: 3}).rules, undefined);
+    });
+
     it("samples only at temperature > 0, with a seed drawn when none is given", () => {
-        assert.equal(resolveGenerateOptions({topP: 0.5, seed: 3}).sampling, undefined);
-        assert.deepEqual(resolveGenerateOptions({temperature: 0.7, topK: 5, seed: 3}).sampling, {temperature: 0.7, topP: 1, topK: 5, minP: 0, seed: 3, seeded: true});
-        const unseeded = resolveGenerateOptions({temperature: 0.7}).sampling;
+        assert.equal(planDecoding({topP: 0.5, seed: 3}).sampling, undefined);
+        assert.deepEqual(planDecoding({temperature: 0.7, topK: 5, seed: 3}).sampling, {temperature: 0.7, topP: 1, topK: 5, minP: 0, seed: 3, seeded: true});
+        const unseeded = planDecoding({temperature: 0.7}).sampling;
         assert.ok(Number.isInteger(unseeded?.seed) && unseeded?.seeded === false);
-        assert.ok(resolveGenerateOptions({strict: true}).rollbackPolicy instanceof SpeculativeSamplingPolicy);
+        assert.ok(planDecoding({strict: true}).rules?.rollback instanceof SpeculativeSamplingPolicy);
     });
 
     it("defaults to lossless verification with the run-confidence rule; a given threshold picks the paper's rule", () => {
-        const defaults = resolveGenerateOptions({});
+        const defaults = planDecoding();
         assert.equal(defaults.mode, "bild");
-        assert.ok(defaults.fallbackPolicy instanceof DraftConfidencePolicy);
-        assert.equal(defaults.fallbackPolicy.runConfidence, DEFAULT_RUN_CONFIDENCE);
-        assert.ok(defaults.rollbackPolicy instanceof SpeculativeSamplingPolicy, "lossless by default");
-        const paper = resolveGenerateOptions({fallbackThreshold: 0.6, rollbackThreshold: 2});
-        assert.ok(paper.fallbackPolicy instanceof ConfidenceFallbackPolicy && paper.fallbackPolicy.threshold === 0.6);
-        assert.ok(paper.rollbackPolicy instanceof NllRollbackPolicy && paper.rollbackPolicy.threshold === 2);
-        const notStrict = resolveGenerateOptions({strict: false}).rollbackPolicy;
+        assert.equal(defaults.maxTokens, DECODING_SETTINGS.maxTokens.default);
+        assert.ok(defaults.rules?.fallback instanceof DraftConfidencePolicy);
+        assert.equal(defaults.rules.fallback.runConfidence, DEFAULT_RUN_CONFIDENCE);
+        assert.ok(defaults.rules.rollback instanceof SpeculativeSamplingPolicy, "lossless by default");
+        const paper = planDecoding({fallbackThreshold: 0.6, rollbackThreshold: 2}).rules;
+        assert.ok(paper?.fallback instanceof ConfidenceFallbackPolicy && paper.fallback.threshold === 0.6);
+        assert.ok(paper.rollback instanceof NllRollbackPolicy && paper.rollback.threshold === 2);
+        const notStrict = planDecoding({strict: false}).rules?.rollback;
         assert.ok(notStrict instanceof NllRollbackPolicy && notStrict.threshold === 0, "strict: false alone is the paper's rule at α_RB 0");
-        rejects({fallbackThreshold: 0.6, runConfidence: 0.1}, /two drafting rules: give one of them/);
     });
 
     it("uses the run-confidence rule when runConfidence is set", () => {
-        const resolved = resolveGenerateOptions({runConfidence: 0.3, maxLittleTokens: 7});
-        assert.ok(resolved.fallbackPolicy instanceof DraftConfidencePolicy);
-        assert.equal(resolved.fallbackPolicy.runConfidence, 0.3);
-        assert.equal(resolved.fallbackPolicy.maxLittleTokens, 7);
+        const fallback = planDecoding({runConfidence: 0.3, maxLittleTokens: 7}).rules?.fallback;
+        assert.ok(fallback instanceof DraftConfidencePolicy);
+        assert.equal(fallback.runConfidence, 0.3);
+        assert.equal(fallback.maxLittleTokens, 7);
     });
 
     it("uses custom policies when given", () => {
         const fallbackPolicy = {beforeDraft: () => true, onDraft: () => "dropAndVerify" as const};
         const rollbackPolicy = {review: () => undefined};
-        const resolved = resolveGenerateOptions({fallbackPolicy, rollbackPolicy});
-        assert.equal(resolved.fallbackPolicy, fallbackPolicy);
-        assert.equal(resolved.rollbackPolicy, rollbackPolicy);
+        const {rules} = planDecoding({fallbackPolicy, rollbackPolicy});
+        assert.equal(rules?.fallback, fallbackPolicy);
+        assert.equal(rules?.rollback, rollbackPolicy);
+    });
+});
+
+describe("mergeSettings (a server's defaults under a request's settings)", () => {
+    it("lets a request's rule replace the default's alternative, and drops defaults its mode would ignore", () => {
+        const defaults: DecodingSettings = {runConfidence: 0.1, strict: true, maxTokens: 64, maxLittleTokens: 5};
+        assert.deepEqual(mergeSettings(defaults, {fallbackThreshold: 0.6, rollbackThreshold: 2}),
+            {maxTokens: 64, fallbackThreshold: 0.6, maxLittleTokens: 5, rollbackThreshold: 2});
+        assert.deepEqual(mergeSettings(defaults, {mode: "speculative", draftTokens: 2}), {mode: "speculative", maxTokens: 64, draftTokens: 2});
+        assert.deepEqual(mergeSettings(defaults, {}), defaults);
+        planDecoding(mergeSettings(defaults, {mode: "big"}));
     });
 });

@@ -106,7 +106,7 @@ describe("SpeculativeSamplingPolicy", () => {
         const random = seededRandom(2024);
         return countDraws(Array.from({length: draws}, () => {
             const token = q.sample(random.next());
-            const choice = (distribution: TokenDistribution) => ({token, probability: distribution.topProbability, scoredNll: Number.NaN, distribution});
+            const choice = (distribution: TokenDistribution) => ({token, topProbability: distribution.topProbability, scoredNll: Number.NaN, distribution});
             return policy.review(choice(p), choice(q), random) ?? token;
         }));
     }
@@ -124,7 +124,7 @@ describe("SpeculativeSamplingPolicy", () => {
     it("accepts exactly the big model's argmax when choices are greedy", () => {
         const policy = new SpeculativeSamplingPolicy();
         const noRandom = {next: () => assert.fail("greedy verification drew a random number")};
-        const greedy = (token: number) => ({token, probability: 0.5, scoredNll: Number.NaN});
+        const greedy = (token: number) => ({token, topProbability: 0.5, scoredNll: Number.NaN});
         assert.equal(policy.review(greedy(3), greedy(3), noRandom), undefined);
         assert.equal(policy.review(greedy(3), greedy(4), noRandom), 3);
     });

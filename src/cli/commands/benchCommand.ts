@@ -2,61 +2,47 @@ import {Command, Option} from "commander";
 import {mkdir, writeFile, readFile} from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import {benchRowSpecs, BENCH_SEED, DEFAULT_DRAFT_LENGTHS, parseModes, ALL_BENCH_MODES} from "../../eval/benchRows.js";
+import {benchRowSpecs, BENCH_SEED, parseModes, ALL_BENCH_MODES} from "../../eval/benchRows.js";
 import {markdownTable} from "../../eval/benchReport.js";
 import {frontierSvg, svgToPng} from "../../eval/frontierPlot.js";
 import {ORACLE_ROW} from "../../eval/runBench.js";
-import {BildUsageError} from "../../errors.js";
-import {addBenchOptions, benchGrid, runBenchFromOptions, type BenchCliOptions} from "../benchOptions.js";
+import {addBenchOptions, benchGrid, benchMaxTokens, runBenchFromOptions, type BenchCliOptions} from "../benchOptions.js";
+import {addDecodingOptions, decodingSettingsOf} from "../decodingOptions.js";
 import {addModelOptions, type ModelCliOptions} from "../modelOptions.js";
-import {parseInteger, parseNumber, parsePositiveInteger} from "../parseNumbers.js";
-import {resolveSampling} from "../../decoding/sampling/SamplingOptions.js";
+import {checkSettings} from "../../decoding/settings/decodingSettings.js";
 
 type BenchCommandOptions = ModelCliOptions & BenchCliOptions & {
     modes: string[],
-    draftLengths: string,
-    out: string,
-    temperature?: number,
-    topP?: number,
-    topK?: number
+    out: string
 };
 
 export function createBenchCommand(): Command {
     const command = new Command("bench")
-        .description("measure speed and quality of big, little, speculative, BiLD, node-llama-cpp's speculative decoding and the oracle bound, side by side");
+        .description("measure speed and quality of big, little, speculative, BiLD, node-llama-cpp's speculative decoding and the oracle bound, side by side; " +
+            `with --temperature above 0 also sampled rows (seed ${BENCH_SEED}), whose speed-ups are over the big model sampling alike`);
     addModelOptions(command);
     addBenchOptions(command);
+    addDecodingOptions(command, ["temperature", "topP", "topK", "minP"]);
     return command
         .addOption(new Option("--modes <mode...>", `rows to run (big always runs): ${ALL_BENCH_MODES.join(", ")}`).default([...ALL_BENCH_MODES]))
-        .addOption(new Option("--draft-lengths <k,...>", "speculative draft lengths").default(DEFAULT_DRAFT_LENGTHS.join(",")))
         .addOption(new Option("--out <dir>", "folder for results.json, table.md, frontier.svg and frontier.png").default("bench-out"))
-        .addOption(new Option("--temperature <t>", `also run sampled rows at this temperature (seed ${BENCH_SEED}); their speed-ups are over big sampling alike`)
-            .argParser((value) => parseNumber(value)))
-        .addOption(new Option("--top-p <p>", "sampled rows: top-p").argParser((value) => parseNumber(value)))
-        .addOption(new Option("--top-k <k>", "sampled rows: top-k").argParser(parseInteger))
         .action(runBenchCommand);
 }
 
 async function runBenchCommand(options: BenchCommandOptions): Promise<void> {
     const modes = parseModes(options.modes);
-    const draftLengths = options.draftLengths.split(",").map((text) => {
-        try {
-            return parsePositiveInteger(text);
-        } catch {
-            throw new BildUsageError(`bad --draft-lengths value "${text}": use positive integers, e.g. 2,4,8`);
-        }
-    });
-    const sampling = {temperature: options.temperature, topP: options.topP, topK: options.topK};
-    // Reject bad sampling settings before loading models.
-    resolveSampling(sampling);
-    const rows = benchRowSpecs(modes, benchGrid(options), draftLengths, sampling);
+    const {temperature, topP, topK, minP} = decodingSettingsOf(options);
+    const sampling = {temperature, topP, topK, minP};
+    checkSettings(sampling, "big");
+    const rows = benchRowSpecs(modes, benchGrid(options), sampling);
     const {output, prompts} = await runBenchFromOptions(options, rows, "bench");
     const reported = modes.includes("oracle") ? output.rows : output.rows.filter((row) => row.name !== ORACLE_ROW);
     const table = markdownTable(reported);
     process.stdout.write(table + "\n");
 
     await mkdir(options.out, {recursive: true});
-    const title = `${path.basename(options.big)} / ${path.basename(options.little)}, ${prompts.length} prompts × ${options.maxTokens} tokens`;
+    const maxTokens = benchMaxTokens(options);
+    const title = `${path.basename(options.big)} / ${path.basename(options.little)}, ${prompts.length} prompts × ${maxTokens} tokens`;
     const svg = await frontierSvg(reported, title);
     await writeFile(path.join(options.out, "frontier.svg"), svg);
     await writeFile(path.join(options.out, "frontier.png"), svgToPng(svg));
@@ -69,7 +55,7 @@ async function runBenchCommand(options: BenchCommandOptions): Promise<void> {
         models: {big: options.big, little: options.little},
         settings: {
             threads: options.threads, bigThreads: options.bigThreads ?? options.threads, littleThreads: options.littleThreads ?? options.threads,
-            contextSize: options.contextSize, batchSize: options.batchSize, maxTokens: options.maxTokens, prompts: prompts.length,
+            contextSize: options.contextSize, batchSize: options.batchSize, maxTokens, prompts: prompts.length,
             promptFile: options.prompts, sampling
         },
         costCurves: output.costCurves,

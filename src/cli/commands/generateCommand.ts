@@ -1,15 +1,17 @@
 import {Command, Option} from "commander";
 import {Decoder} from "../../decoding/Decoder.js";
-import {resolveGenerateOptions, type GenerateOptions} from "../../decoding/GenerateOptions.js";
+import {planDecoding} from "../../decoding/DecodingPlan.js";
+import {settingsFor} from "../../decoding/settings/decodingSettings.js";
+import type {GenerateOptions} from "../../decoding/GenerateOptions.js";
 import {BildInterruptedError, BildUsageError} from "../../errors.js";
 import type {GenerationResult} from "../../decoding/GenerationResult.js";
 import {compareWithBig, formatStats, summaryLine, type BigComparison} from "../generationSummary.js";
-import {addDecodingOptions, toGenerateOptions, type DecodingCliOptions} from "../decodingOptions.js";
+import {addDecodingOptions, decodingSettingsOf} from "../decodingOptions.js";
 import {addModelOptions, loadPairFromOptions, type ModelCliOptions} from "../modelOptions.js";
 import {readPrompt} from "../readStdin.js";
 import {colorByOrigin, ORIGIN_LEGEND} from "../colorByOrigin.js";
 
-type GenerateCliOptions = ModelCliOptions & DecodingCliOptions & {
+type GenerateCliOptions = ModelCliOptions & {
     prompt?: string,
     stats: boolean,
     compare: boolean,
@@ -33,29 +35,28 @@ export function createGenerateCommand(): Command {
 }
 
 async function runGenerate(options: GenerateCliOptions): Promise<void> {
-    // Check the settings before spending seconds on loading models.
-    const generateOptions = toGenerateOptions(options);
-    const {mode} = resolveGenerateOptions(generateOptions);
+    const settings = decodingSettingsOf(options);
+    // The plans check the settings before seconds go into loading models.
+    const abort = new AbortController();
+    const plan = planDecoding({...settings, signal: abort.signal});
+    const {mode} = plan;
     if (options.compare && mode === "big")
         throw new BildUsageError("--compare measures a mode against --mode big: use it with bild, speculative or little");
+    const bigAlone: GenerateOptions = {...settingsFor(settings, "big"), mode: "big", signal: abort.signal};
     const prompt = await readPrompt(options.prompt);
-    const abort = new AbortController();
     const onInterrupt = () => abort.abort(new BildInterruptedError());
     process.once("SIGINT", onInterrupt);
     const pair = await loadPairFromOptions(options);
     const decoder = Decoder.fromPair(pair);
-    const requested = {...generateOptions, signal: abort.signal};
-    const {temperature, topP, topK, minP, seed, maxTokens, stop} = generateOptions;
-    const bigAlone: GenerateOptions = {mode: "big", temperature, topP, topK, minP, seed, maxTokens, stop, signal: abort.signal};
     try {
         if (options.compare)
-            await warmUp(decoder, prompt, [requested, bigAlone]);
+            await warmUp(decoder, prompt, [{...settings, signal: abort.signal}, bigAlone]);
         const colored = options.color && process.stdout.isTTY;
         let result: GenerationResult;
         if (options.json || colored)
-            result = await decoder.generate(prompt, requested);
+            result = await decoder.generate(prompt, plan);
         else {
-            const stream = decoder.stream(prompt, requested);
+            const stream = decoder.stream(prompt, plan);
             for await (const chunk of stream)
                 process.stdout.write(chunk);
             result = await stream.result;

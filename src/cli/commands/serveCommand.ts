@@ -5,8 +5,8 @@ import {ChatFormatter} from "../../engine/ChatFormatter.js";
 import {createServer} from "../../server/createServer.js";
 import {DecoderPool} from "../../server/DecoderPool.js";
 import {ServerMetrics} from "../../server/ServerMetrics.js";
-import {addDecodingOptions, toGenerateOptions, type DecodingCliOptions} from "../decodingOptions.js";
-import {resolveGenerateOptions} from "../../decoding/GenerateOptions.js";
+import {addDecodingOptions, decodingSettingsOf} from "../decodingOptions.js";
+import {checkSettings, modeOf} from "../../decoding/settings/decodingSettings.js";
 import {addModelOptions, loadPairFromOptions, type ModelCliOptions} from "../modelOptions.js";
 import {parsePositiveInteger} from "../parseNumbers.js";
 
@@ -15,7 +15,7 @@ const DEFAULT_PORT = 8080;
 const DEFAULT_PARALLEL = 1;
 const DEFAULT_QUEUE = 16;
 
-type ServeOptions = ModelCliOptions & DecodingCliOptions & {host: string, port: number, parallel: number, queue: number, log: boolean};
+type ServeOptions = ModelCliOptions & {host: string, port: number, parallel: number, queue: number, log: boolean};
 
 export function createServeCommand(): Command {
     const command = new Command("serve").description("serve the OpenAI API (completions, chat completions) with BiLD decoding");
@@ -31,8 +31,9 @@ export function createServeCommand(): Command {
 }
 
 async function runServe(options: ServeOptions): Promise<void> {
-    const defaults = toGenerateOptions(options);
-    resolveGenerateOptions(defaults);
+    const defaults = decodingSettingsOf(options);
+    // Checked before loading models; each request is planned with its own settings over these.
+    checkSettings(defaults, modeOf(defaults));
     const pair = await loadPairFromOptions(options, options.parallel);
     const decoders = Array.from({length: options.parallel}, () => Decoder.fromPair(pair));
     const pool = new DecoderPool(decoders, options.queue);

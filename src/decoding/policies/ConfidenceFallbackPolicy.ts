@@ -1,10 +1,11 @@
 import type {NextTokenFacts} from "../../engine/ModelSequence.js";
 import type {DraftDecision, FallbackPolicy} from "./FallbackPolicy.js";
+import {DECODING_SETTINGS} from "../settings/decodingSettings.js";
 
 /** The paper's default fallback threshold α_FB. */
 export const DEFAULT_FALLBACK_THRESHOLD = 0.6;
-/** The paper's default limit on consecutive little-model tokens. */
-export const DEFAULT_MAX_LITTLE_TOKENS = 10;
+/** Default limit on consecutive little-model tokens: the `maxLittleTokens` setting's, the paper's. */
+export const DEFAULT_MAX_LITTLE_TOKENS: number = DECODING_SETTINGS.maxLittleTokens.default;
 
 /**
  * BiLD's fallback rule: fall back when the little model's top probability is below `threshold`, or
@@ -31,6 +32,6 @@ export class ConfidenceFallbackPolicy implements FallbackPolicy {
     }
 
     public onDraft(draft: NextTokenFacts): DraftDecision {
-        return draft.probability < this.threshold ? "dropAndVerify" : "continue";
+        return draft.topProbability < this.threshold ? "dropAndVerify" : "continue";
     }
 }

@@ -1,12 +1,10 @@
 import type {NextTokenFacts} from "../../engine/ModelSequence.js";
+import {DECODING_SETTINGS} from "../settings/decodingSettings.js";
 import {DEFAULT_MAX_LITTLE_TOKENS} from "./ConfidenceFallbackPolicy.js";
 import type {DraftDecision, FallbackPolicy} from "./FallbackPolicy.js";
 
-/**
- * Default floor on the product of the run's little-model probabilities, and BiLD's default drafting
- * rule: the fastest lossless setting measured on the bundled Python pair (docs/defaults.md).
- */
-export const DEFAULT_RUN_CONFIDENCE = 0.05;
+/** Default floor on the product of the run's little-model probabilities: the `runConfidence` setting's. */
+export const DEFAULT_RUN_CONFIDENCE: number = DECODING_SETTINGS.runConfidence.default;
 
 /**
  * A fallback rule that drafts while the little model's confidence in the whole run (the product of
@@ -38,7 +36,7 @@ export class DraftConfidencePolicy implements FallbackPolicy {
     }
 
     public onDraft(draft: NextTokenFacts, draftedInRow: number): DraftDecision {
-        this.#runProbability = (draftedInRow === 0 ? 1 : this.#runProbability) * draft.probability;
+        this.#runProbability = (draftedInRow === 0 ? 1 : this.#runProbability) * draft.topProbability;
         return this.#runProbability >= this.runConfidence ? "continue" : "keepAndVerify";
     }
 }

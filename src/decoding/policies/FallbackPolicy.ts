@@ -23,4 +23,11 @@ export interface FallbackPolicy {
 
     /** Asked with the little model's proposal. */
     onDraft(draft: NextTokenFacts, draftedInRow: number): DraftDecision;
+
+    /**
+     * Told after each big-model pass how many of the run's drafted tokens it kept (all of them, or
+     * those before the first it overruled): the feedback an adaptive rule learns from, like Hugging
+     * Face's `update_candidate_strategy` or llama.cpp's `common_speculative_accept`. Optional.
+     */
+    onVerified?(accepted: number, drafted: number): void;
 }

@@ -2,7 +2,7 @@ import type {ModelSequence} from "../../engine/ModelSequence.js";
 import type {GenerationState} from "../GenerationState.js";
 import type {DecodingStrategy} from "./DecodingStrategy.js";
 import type {NextTokenChooser} from "./NextTokenChooser.js";
-import type {ModelRole} from "./timedEvaluate.js";
+import type {ModelRole} from "../GenerationResult.js";
 
 /** Decoding with one model, one token per call (greedy or sampled): the `big` and `little` baselines. */
 export class AutoregressiveStrategy implements DecodingStrategy {

@@ -72,7 +72,7 @@ export class DraftVerifyStrategy implements DecodingStrategy {
      */
     async #verify(state: GenerationState, appendNext: boolean): Promise<void> {
         const {stats, tokens} = state;
-        const {big, little, chooser, rollback, random} = this.#parts;
+        const {big, little, chooser, fallback, rollback, random} = this.#parts;
         const drafts = this.#drafts.splice(0);
         const firstPending = state.promptLength + state.finalLength;
         const scoreTokens: (Token | undefined)[] = drafts.map((draft) => draft.token);
@@ -84,6 +84,7 @@ export class DraftVerifyStrategy implements DecodingStrategy {
             const correction = rollback.review(choices[i]!, drafts[i]!, random);
             if (correction == null)
                 continue;
+            fallback.onVerified?.(i, drafts.length);
             const position = firstPending + i;
             stats.rollbacks++;
             stats.discarded += tokens.length - position;
@@ -99,6 +100,7 @@ export class DraftVerifyStrategy implements DecodingStrategy {
         }
 
         stats.littleAccepted += drafts.length;
+        fallback.onVerified?.(drafts.length, drafts.length);
         if (appendNext) {
             state.append(choices[drafts.length]!.token, "big");
             stats.bigTokens++;

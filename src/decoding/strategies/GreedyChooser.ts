@@ -2,7 +2,8 @@ import type {ModelSequence, Token} from "../../engine/ModelSequence.js";
 import type {GenerationStats} from "../GenerationResult.js";
 import type {TokenChoice} from "../TokenChoice.js";
 import type {NextTokenChooser} from "./NextTokenChooser.js";
-import {evaluatePending, type ModelRole} from "./timedEvaluate.js";
+import {evaluatePending} from "./timedEvaluate.js";
+import type {ModelRole} from "../GenerationResult.js";
 
 /** Argmax choices from the engine's cheap greedy read (no vocabulary-sized data crosses into JS). */
 export class GreedyChooser implements NextTokenChooser {

@@ -1,7 +1,7 @@
 import type {ModelSequence, Token} from "../../engine/ModelSequence.js";
 import type {GenerationStats} from "../GenerationResult.js";
 import type {TokenChoice} from "../TokenChoice.js";
-import type {ModelRole} from "./timedEvaluate.js";
+import type {ModelRole} from "../GenerationResult.js";
 
 /** How a strategy gets a model's next tokens: greedy, or sampled from adjusted distributions. */
 export interface NextTokenChooser {

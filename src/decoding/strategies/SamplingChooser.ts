@@ -5,7 +5,8 @@ import type {SamplingSettings} from "../sampling/SamplingOptions.js";
 import {TokenDistribution} from "../sampling/TokenDistribution.js";
 import type {TokenChoice} from "../TokenChoice.js";
 import type {NextTokenChooser} from "./NextTokenChooser.js";
-import {evaluatePending, type ModelRole} from "./timedEvaluate.js";
+import {evaluatePending} from "./timedEvaluate.js";
+import type {ModelRole} from "../GenerationResult.js";
 
 /**
  * Reads raw logits (only the top k when top-k is set, so the engine's native partial sort does the
@@ -32,7 +33,7 @@ export class SamplingChooser implements NextTokenChooser {
             const scoreToken = scoreTokens?.[i];
             return {
                 token: distribution.sample(this.#random.next()),
-                probability: distribution.topProbability,
+                topProbability: distribution.topProbability,
                 scoredNll: scoreToken == null ? Number.NaN : -Math.log(distribution.probabilityOf(scoreToken)),
                 distribution
             };

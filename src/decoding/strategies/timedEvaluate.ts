@@ -1,7 +1,5 @@
 import type {ModelSequence, Token} from "../../engine/ModelSequence.js";
-import type {GenerationStats} from "../GenerationResult.js";
-
-export type ModelRole = "big" | "little";
+import type {GenerationStats, ModelRole} from "../GenerationResult.js";
 
 /**
  * Runs `evaluate` on the tokens of `tokens` that `sequence` has not seen yet, charging the call to

@@ -1,0 +1,288 @@
+import {BildUsageError} from "../../errors.js";
+import {DECODING_MODES, type DecodingMode} from "../strategies/DecodingStrategy.js";
+
+/** Largest seed accepted: seeds are unsigned 32-bit integers. */
+export const MAX_SEED = 2 ** 32 - 1;
+
+/**
+ * How one decoding setting is declared. Every entry point derives its view from these: the CLI
+ * flag (`--` + the name in kebab case), the server's request field (the name in the `bild` object,
+ * or in snake case among OpenAI's own fields), the bench's grid key and row label, the range check
+ * and its message, and the default.
+ */
+export type SettingSpec = {
+    readonly kind: "number" | "integer" | "boolean" | "choice" | "texts",
+    /** One line for `--help` and the docs. */
+    readonly doc: string,
+    /** The CLI's placeholder for the value (`--top-p <p>`). */
+    readonly metavar?: string,
+    readonly min?: number,
+    readonly max?: number,
+    /** `min` itself is out of range. */
+    readonly exclusiveMin?: boolean,
+    /** `Infinity` is accepted (`inf` on the command line). */
+    readonly infinity?: boolean,
+    readonly choices?: readonly string[],
+    /** Applied when the setting is absent; absent settings without one are decided by others (see `defaultNote`). */
+    readonly default?: number | string | boolean,
+    /** Says what absence means where there is no plain default. */
+    readonly defaultNote?: string,
+    /** The modes where the setting takes effect; giving it for another mode is an error. */
+    readonly modes: readonly DecodingMode[],
+    /** Settings of one rule are alternatives: at most one of them may be given. */
+    readonly rule?: "drafting" | "verification",
+    /** Where a server request sets it: among OpenAI's own body fields, or in the extra `bild` object. */
+    readonly server: "body" | "bild",
+    /** JSON schema of the request field where the kind's own is not enough. */
+    readonly jsonSchema?: object,
+    /** Label in bench row names (`fb=0.2`); a setting with one can be swept by `bench --grid`. */
+    readonly short?: string
+};
+
+const BILD: readonly DecodingMode[] = ["bild"];
+
+/**
+ * Every decoding setting of `bild`, once. The library takes them by these names (see
+ * {@link DecodingSettings}); the CLI as `--kebab-case` flags; a server request in its `bild` object
+ * by these names, or, for OpenAI's own fields, in snake case (`top_p`).
+ */
+export const DECODING_SETTINGS = {
+    /** Decoding strategy: BiLD, classic speculative decoding, or one model alone. Defaults to `"bild"`. */
+    mode: {
+        kind: "choice", choices: DECODING_MODES, default: "bild", metavar: "mode", modes: DECODING_MODES, server: "bild",
+        doc: "decoding strategy"
+    },
+    /** Most tokens to generate. Defaults to 128. */
+    maxTokens: {
+        kind: "integer", min: 1, default: 128, metavar: "n", modes: DECODING_MODES, server: "body",
+        doc: "most tokens to generate"
+    },
+    /** Generation ends at the first of these strings, which is not part of the text. Defaults to none. */
+    stop: {
+        kind: "texts", metavar: "text...", modes: DECODING_MODES, server: "body",
+        jsonSchema: {anyOf: [{type: "string", minLength: 1}, {type: "array", items: {type: "string", minLength: 1}, maxItems: 4}]},
+        doc: "stop at this string (not part of the output)"
+    },
+    /**
+     * BiLD's drafting rule (`DraftConfidencePolicy`): draft while the product of the run's
+     * little-model top probabilities stays at or above this, and send the token that crosses it to
+     * the big model instead of dropping it. Defaults to 0.05 unless `fallbackThreshold` is given:
+     * the fastest lossless rule measured on the bundled pair (docs/defaults.md).
+     */
+    runConfidence: {
+        kind: "number", min: 0, max: 1, default: 0.05, metavar: "p", modes: BILD, rule: "drafting", server: "bild", short: "run",
+        doc: "BiLD: draft while the product of the little model's top probabilities stays ≥ p, and verify the token that crosses it"
+    },
+    /**
+     * The paper's drafting rule (`ConfidenceFallbackPolicy`), α_FB: fall back to the big model when
+     * the little model's top probability is below it (above 1: always). Give it or `runConfidence`.
+     */
+    fallbackThreshold: {
+        kind: "number", min: 0, metavar: "p", modes: BILD, rule: "drafting", server: "bild", short: "fb",
+        defaultNote: "the run-confidence rule", doc: "BiLD, the paper's drafting rule: hand over to big when the little model's top probability is below α_FB"
+    },
+    /** BiLD: most little tokens in a row before the big model runs (`Infinity`: no limit). Defaults to 10, the paper's. */
+    maxLittleTokens: {
+        kind: "integer", min: 1, infinity: true, default: 10, metavar: "n", modes: BILD, server: "bild", short: "n",
+        doc: "BiLD: most little tokens in a row (inf: no limit)"
+    },
+    /**
+     * BiLD's default verification (`SpeculativeSamplingPolicy`): the output is the big model's own,
+     * equal to it under greedy decoding and distributed exactly as it under sampling. On unless
+     * `rollbackThreshold` is given; `false` alone is the paper's rule at α_RB = 0 (also lossless,
+     * but under sampling it keeps fewer drafts).
+     */
+    strict: {
+        kind: "boolean", modes: BILD, rule: "verification", server: "bild",
+        defaultNote: "on unless a rollback threshold is given", doc: "BiLD: lossless verification (the speculative-sampling rule)"
+    },
+    /**
+     * The paper's verification rule (`NllRollbackPolicy`), α_RB in nats: keep a little token unless
+     * −log p_big(token) exceeds it and the big model disagrees. 0 is lossless under greedy
+     * decoding; above 0 trades the big model's output for speed; `Infinity` never rolls back.
+     */
+    rollbackThreshold: {
+        kind: "number", min: 0, infinity: true, metavar: "nats", modes: BILD, rule: "verification", server: "bild", short: "rb",
+        defaultNote: "lossless, see --strict", doc: "BiLD, the paper's lossy verification: keep a little token unless −log p_big exceeds α_RB (inf: never roll back)"
+    },
+    /** Speculative decoding: tokens drafted per big call. Defaults to 4. */
+    draftTokens: {
+        kind: "integer", min: 1, default: 4, metavar: "k", modes: ["speculative"], server: "bild", short: "k",
+        doc: "speculative: tokens drafted per big call"
+    },
+    /** Softmax temperature; 0 picks the most likely token (greedy, what BiLD's guarantees are stated for). Defaults to 0. */
+    temperature: {
+        kind: "number", min: 0, max: 2, default: 0, metavar: "t", modes: DECODING_MODES, server: "body",
+        doc: "sampling temperature (0: greedy)"
+    },
+    /** Sampling: keep the smallest set of most likely tokens whose probability adds up to at least this. Defaults to 1 (off). */
+    topP: {
+        kind: "number", min: 0, exclusiveMin: true, max: 1, default: 1, metavar: "p", modes: DECODING_MODES, server: "body",
+        doc: "sampling: keep the most likely tokens up to this total probability (1: off)"
+    },
+    /**
+     * Sampling: keep only the k most likely tokens; 0 keeps all (exact, but a vocabulary-sized read
+     * per position). Defaults to 40, llama.cpp's: the engine then cuts them natively, and a sampled
+     * position costs about what a greedy one does (docs/benchmarks.md, "Sampling cost").
+     */
+    topK: {
+        kind: "integer", min: 0, default: 40, metavar: "k", modes: DECODING_MODES, server: "body",
+        doc: "sampling: keep the k most likely tokens (0: all, exact but slow on big vocabularies)"
+    },
+    /** Sampling: drop tokens less likely than this fraction of the most likely one. Defaults to 0 (off). */
+    minP: {
+        kind: "number", min: 0, max: 1, default: 0, metavar: "p", modes: DECODING_MODES, server: "body",
+        doc: "sampling: drop tokens below this fraction of the top probability (0: off)"
+    },
+    /**
+     * Sampling: seed of the generation's random numbers; the same seed and settings give the same
+     * output. A seeded generation evaluates its prompt without the cached prefix (see `Decoder`).
+     * Defaults to a random seed, reported in the result.
+     */
+    seed: {
+        kind: "integer", min: 0, max: MAX_SEED, metavar: "n", modes: DECODING_MODES, server: "body",
+        defaultNote: "random, reported", doc: "sampling: random seed; the same seed gives the same output"
+    }
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingName = keyof typeof DECODING_SETTINGS;
+export const SETTING_NAMES = Object.keys(DECODING_SETTINGS) as SettingName[];
+
+type ValueOf<S> =
+    S extends {kind: "boolean"} ? boolean
+        : S extends {kind: "texts"} ? readonly string[]
+            : S extends {kind: "choice", choices: readonly (infer C)[]} ? C
+                : number;
+
+/** Decoding settings by their library names; each is optional (see {@link DECODING_SETTINGS} for its default). */
+export type DecodingSettings = {readonly [K in SettingName]?: ValueOf<(typeof DECODING_SETTINGS)[K]>};
+
+export const settingSpec = (name: SettingName): SettingSpec => DECODING_SETTINGS[name];
+
+/** The mode `settings` decode in. */
+export const modeOf = (settings: DecodingSettings): DecodingMode => settings.mode ?? DECODING_SETTINGS.mode.default;
+
+/** `maxLittleTokens` → `max-little-tokens`: the CLI flag and the bench grid key. */
+export const kebabCase = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+/** `topP` → `top_p`: OpenAI's spelling of a request body field. */
+export const snakeCase = (name: string) => name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+
+/** The request field a server reads a setting from. */
+export const requestField = (name: SettingName) => settingSpec(name).server === "body" ? snakeCase(name) : name;
+
+/** "a number from 0 to 1", "an integer ≥ 1 or inf", …: what a setting accepts, for error messages. */
+export function describeRange(spec: SettingSpec): string {
+    if (spec.kind === "boolean")
+        return "true or false";
+    if (spec.kind === "choice")
+        return `one of ${spec.choices!.join(", ")}`;
+    if (spec.kind === "texts")
+        return "non-empty strings";
+    const noun = spec.kind === "integer" ? "an integer" : "a number";
+    const low = spec.min == null ? "" : `${spec.exclusiveMin === true ? ">" : "≥"} ${spec.min}`;
+    const range = spec.max == null
+        ? `${noun} ${low}`
+        : spec.exclusiveMin === true ? `${noun} ${low} and ≤ ${spec.max}` : `${noun} from ${spec.min} to ${spec.max}`;
+    return spec.infinity === true ? `${range} or inf` : range;
+}
+
+/** Whether `value` is in the setting's range (its type included). */
+export function inRange(spec: SettingSpec, value: unknown): boolean {
+    switch (spec.kind) {
+        case "boolean":
+            return typeof value === "boolean";
+        case "choice":
+            return typeof value === "string" && spec.choices!.includes(value);
+        case "texts":
+            return Array.isArray(value) && value.every((text) => typeof text === "string" && text.length > 0);
+        default:
+            if (typeof value !== "number" || Number.isNaN(value))
+                return false;
+            if (value === Number.POSITIVE_INFINITY)
+                return spec.infinity === true;
+            return Number.isFinite(value) &&
+                (spec.kind === "number" || Number.isInteger(value)) &&
+                (spec.min == null || (spec.exclusiveMin === true ? value > spec.min : value >= spec.min)) &&
+                (spec.max == null || value <= spec.max);
+    }
+}
+
+/** What absence of the setting means, for `--help` and docs. */
+export function describeDefault(spec: SettingSpec): string | undefined {
+    return spec.default != null ? String(spec.default) : spec.defaultNote;
+}
+
+const formatValue = (value: unknown) => value === Number.POSITIVE_INFINITY ? "inf" : typeof value === "string" ? value : JSON.stringify(value);
+
+/**
+ * Throws a `BildUsageError` naming the setting and the fix where a setting is out of range, would be
+ * ignored in `mode`, or is a second alternative of a rule. `custom` names the rules a custom policy
+ * object fills, which count as one more alternative each.
+ */
+export function checkSettings(
+    settings: DecodingSettings, mode: DecodingMode, custom: {readonly drafting?: unknown, readonly verification?: unknown} = {}
+): void {
+    const chosen: Record<"drafting" | "verification", string[]> = {
+        drafting: custom.drafting == null ? [] : ["fallbackPolicy"],
+        verification: custom.verification == null ? [] : ["rollbackPolicy"]
+    };
+    for (const name of SETTING_NAMES) {
+        const value = settings[name];
+        if (value === undefined)
+            continue;
+        const spec = settingSpec(name);
+        if (!inRange(spec, value))
+            throw new BildUsageError(`${name} must be ${describeRange(spec)}, got ${formatValue(value)}`);
+        if (!spec.modes.includes(mode))
+            throw new BildUsageError(`${name} applies to ${spec.modes.join(" and ")} mode, not to ${mode}: drop it or change the mode`);
+        // `false` turns a rule off rather than choosing it.
+        if (spec.rule != null && value !== false)
+            chosen[spec.rule].push(name);
+    }
+    for (const [rule, names] of Object.entries(chosen)) {
+        if (names.length > 0 && mode !== "bild")
+            throw new BildUsageError(`${names[0]} applies to bild mode, not to ${mode}: drop it or change the mode`);
+        if (names.length > 1)
+            throw new BildUsageError(`${names.join(" and ")} are two ${rule} rules: give one of them, not both`);
+    }
+}
+
+/** The settings among `settings` that take effect in `mode`. */
+export function settingsFor(settings: DecodingSettings, mode: DecodingMode): DecodingSettings {
+    return Object.fromEntries(SETTING_NAMES.filter((name) => settings[name] !== undefined && settingSpec(name).modes.includes(mode))
+        .map((name) => [name, settings[name]]));
+}
+
+/**
+ * `base` (a server's defaults) overridden by `override` (a request): a setting in `override` also
+ * replaces its rule's alternatives in `base`, and `base`'s settings that would not take effect in
+ * the resulting mode are dropped, so only the request's own settings can be rejected for its mode.
+ */
+export function mergeSettings(base: DecodingSettings, override: DecodingSettings): DecodingSettings {
+    const mode = modeOf({...base, ...override});
+    const overriddenRules = new Set(SETTING_NAMES.filter((name) => override[name] !== undefined).map((name) => settingSpec(name).rule));
+    const replaced = (name: SettingName) => {
+        const {rule} = settingSpec(name);
+        return override[name] !== undefined || (rule != null && overriddenRules.has(rule));
+    };
+    const kept = Object.fromEntries(Object.entries(settingsFor(base, mode)).filter(([name]) => !replaced(name as SettingName)));
+    return {...kept, ...override};
+}
+
+/** `settings` as `bild generate` flags, e.g. `--mode bild --run-confidence 0.05 --max-little-tokens inf`. */
+export function asCliFlags(settings: DecodingSettings): string {
+    return SETTING_NAMES.filter((name) => settings[name] !== undefined && settings[name] !== false).map((name) => {
+        const value = settings[name];
+        const flag = `--${kebabCase(name)}`;
+        if (value === true)
+            return flag;
+        return `${flag} ${Array.isArray(value) ? value.map((text) => JSON.stringify(text)).join(" ") : formatValue(value)}`;
+    }).join(" ");
+}
+
+/** `settings` as library options source, e.g. `{mode: "bild", runConfidence: 0.05, maxLittleTokens: Infinity}`. */
+export function asLibraryOptions(settings: DecodingSettings): string {
+    const entries = SETTING_NAMES.filter((name) => settings[name] !== undefined)
+        .map((name) => `${name}: ${settings[name] === Number.POSITIVE_INFINITY ? "Infinity" : JSON.stringify(settings[name])}`);
+    return `{${entries.join(", ")}}`;
+}

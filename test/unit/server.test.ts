@@ -1,0 +1,82 @@
+import {after, before, describe, it} from "node:test";
+import assert from "node:assert/strict";
+import type {FastifyInstance} from "fastify";
+import {Decoder} from "../../src/decoding/Decoder.js";
+import type {DecodingSettings} from "../../src/decoding/settings/decodingSettings.js";
+import type {ChatMessage} from "../../src/engine/ChatFormatter.js";
+import {createServer} from "../../src/server/createServer.js";
+import {DecoderPool} from "../../src/server/DecoderPool.js";
+import {ServerMetrics} from "../../src/server/ServerMetrics.js";
+import {FakeSequence, fakeCodec, fakeLogits, littleLogits} from "../support/fakeModels.js";
+
+const decoder = () => new Decoder({
+    big: new FakeSequence((context) => fakeLogits(context, 1)),
+    little: new FakeSequence((context) => littleLogits(context, 1, 2, 0.6)),
+    codec: fakeCodec,
+    contextSize: 256
+});
+
+/** The server of `bild serve` over scripted models, answering `fastify.inject` without a socket. */
+function scriptedServer(defaults: DecodingSettings): FastifyInstance {
+    const pool = new DecoderPool([decoder(), decoder()], 4);
+    const chat = {format: (messages: readonly ChatMessage[]) => ({tokens: fakeCodec.encodePrompt(messages.map((m) => m.content).join("")), stop: []})};
+    return createServer({pool, metrics: new ServerMetrics(pool), chat, modelId: "scripted", defaults});
+}
+
+describe("the OpenAI server on scripted models (in process)", () => {
+    let app: FastifyInstance;
+    before(async () => {
+        app = scriptedServer({runConfidence: 0.3, maxTokens: 12});
+        await app.ready();
+    });
+    after(async () => {
+        await app.close();
+    });
+
+    const complete = (body: object) => app.inject({method: "POST", url: "/v1/completions", payload: body});
+
+    it("reads OpenAI's fields and the bild object by the settings' names, over the server's defaults", async () => {
+        const response = await complete({prompt: "abc", top_k: 3, bild: {maxLittleTokens: 4}});
+        assert.equal(response.statusCode, 200, response.body);
+        const body = response.json();
+        assert.equal(body.usage.completion_tokens, 12, "max_tokens from the server's defaults");
+        assert.equal(body.bild.mode, "bild");
+        const big = (await complete({prompt: "abc", bild: {mode: "big"}})).json();
+        assert.equal(body.choices[0].text, big.choices[0].text, "the default verification is lossless");
+    });
+
+    it("lets a request's rule replace the default's alternative, and ignores defaults its mode would not use", async () => {
+        assert.equal((await complete({prompt: "abc", bild: {fallbackThreshold: 0.6, rollbackThreshold: 2}})).statusCode, 200);
+        assert.equal((await complete({prompt: "abc", bild: {mode: "speculative", draftTokens: 3}})).statusCode, 200);
+        const own = await complete({prompt: "abc", bild: {mode: "speculative", runConfidence: 0.5}});
+        assert.equal(own.statusCode, 400);
+        assert.match(own.json().error.message, /runConfidence applies to bild mode, not to speculative/);
+    });
+
+    it("rejects settings by the table's ranges and names", async () => {
+        for (const [body, pattern] of [
+            [{prompt: "a", bild: {fallback: 0.6}}, /must NOT have additional properties/],
+            [{prompt: "a", bild: {maxLittleTokens: 0}}, /maxLittleTokens must be >= 1/],
+            [{prompt: "a", top_p: 1.5}, /top_p must be <= 1/],
+            [{prompt: "a", stop: ["a", "b", "c", "d", "e"]}, /stop/],
+            [{prompt: "a", bild: {strict: true, rollbackThreshold: 1}}, /strict and rollbackThreshold are two verification rules/]
+        ] as const) {
+            const response = await complete(body);
+            assert.equal(response.statusCode, 400, JSON.stringify(body));
+            assert.match(response.json().error.message, pattern);
+        }
+    });
+
+    it("streams the same text as it answers whole, chunk builders included", async () => {
+        const whole = (await complete({prompt: "bca"})).json().choices[0].text;
+        const streamed = await complete({prompt: "bca", stream: true, stream_options: {include_usage: true}});
+        const events = streamed.body.split("\n\n").filter((line) => line.startsWith("data: ")).map((line) => line.slice(6));
+        assert.equal(events.at(-1), "[DONE]");
+        const chunks = events.slice(0, -1).map((event) => JSON.parse(event));
+        assert.equal(chunks.map((chunk) => chunk.choices[0]?.text ?? "").join(""), whole);
+        assert.ok(chunks.every((chunk) => chunk.id === chunks[0].id && chunk.object === "text_completion"));
+        assert.equal(chunks.at(-1).usage.completion_tokens, 12);
+        const chat = await app.inject({method: "POST", url: "/v1/chat/completions", payload: {messages: [{role: "user", content: "bca"}]}});
+        assert.equal(chat.json().choices[0].message.content, whole);
+    });
+});
