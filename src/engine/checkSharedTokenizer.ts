@@ -1,6 +1,7 @@
+import {stat} from "node:fs/promises";
 import {readGgufFileInfo} from "node-llama-cpp";
-import {BildUsageError} from "../errors.js";
-import {errorMessage} from "../errors.js";
+import {BildUsageError, errorMessage} from "../errors.js";
+import {GGUF_HEADER_BYTES} from "./resolveModelFile.js";
 
 /** The parts of a GGUF tokenizer that must agree for two models to exchange token ids. */
 export type VocabularyFacts = {
@@ -17,6 +18,10 @@ export async function readVocabularyFacts(filePath: string): Promise<VocabularyF
     } catch (error) {
         throw new BildUsageError(`cannot read the GGUF header of ${filePath}: ${errorMessage(error)} (is the file complete?)`);
     }
+    // node-llama-cpp's reader pads a file cut short with zeros instead of failing.
+    const {size} = await stat(filePath);
+    if (GGUF_HEADER_BYTES + info.metadataSize > size)
+        throw new BildUsageError(`${filePath} is truncated: its metadata alone takes ${GGUF_HEADER_BYTES + info.metadataSize} bytes, the file has ${size} (re-download or re-export it)`);
     const tokenizer = info.metadata.tokenizer?.ggml;
     if (tokenizer?.tokens == null)
         throw new BildUsageError(`${filePath} has no tokenizer metadata (tokenizer.ggml.tokens): the file is truncated or not a language model; re-download or re-export it`);

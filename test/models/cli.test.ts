@@ -106,19 +106,32 @@ describe("bild generate (CLI, real models)", () => {
         assert.ok(stdout.length > 0);
     });
 
-    it("rejects a missing file, a directory, a non-GGUF file and a truncated GGUF", async () => {
+    // A hang guard, not a speed check: the crafted header used to make the reader run without end.
+    it("rejects a missing file, a directory, a non-GGUF file, truncated and crafted GGUF files", {timeout: 120_000}, async () => {
         const notGguf = path.join(folder, "notes.gguf");
         await writeFile(notGguf, "this is not a model\n");
         const cut = path.join(folder, "cut.gguf");
         await copyFile(BUNDLED_PAIR.big, cut);
         await truncate(cut, 64);
+        const metadataCut = path.join(folder, "metadata-cut.gguf");
+        await copyFile(BUNDLED_PAIR.big, metadataCut);
+        await truncate(metadataCut, 5000);
+        // 88 bytes whose header declares 2^62 tensors and 2^62 metadata entries.
+        const crafted = path.join(folder, "crafted.gguf");
+        const counts = Buffer.alloc(16);
+        counts.writeBigUInt64LE(2n ** 62n, 0);
+        counts.writeBigUInt64LE(2n ** 62n, 8);
+        await writeFile(crafted, Buffer.concat([Buffer.from("GGUF"), Buffer.from([3, 0, 0, 0]), counts, Buffer.alloc(64)]));
         const headerOnly = path.join(folder, "header-only.gguf");
         await copyFile(BUNDLED_PAIR.big, headerOnly);
         await truncate(headerOnly, 1_000_000);
         assertUsageError(await runCli(["generate", "--prompt", "x", "--big", path.join(folder, "missing.gguf")]), /big model file not found: .*missing\.gguf/);
         assertUsageError(await runCli(["generate", "--prompt", "x", "--little", folder]), /little model path is a directory/);
         assertUsageError(await runCli(["generate", "--prompt", "x", "--big", notGguf]), /big model file is not a GGUF file: .*notes\.gguf/);
-        assertUsageError(await runCli(["generate", "--prompt", "x", "--big", cut]), /cut\.gguf has no tokenizer metadata .*truncated/);
+        assertUsageError(await runCli(["generate", "--prompt", "x", "--big", cut]), /big model file is truncated or corrupt: .*cut\.gguf declares \d+ tensors and \d+ metadata entries, more than its 64 bytes can hold/);
+        assertUsageError(await runCli(["generate", "--prompt", "x", "--big", metadataCut]), /metadata-cut\.gguf is truncated: its metadata alone takes \d+ bytes, the file has 5000/);
+        assertUsageError(await runCli(["generate", "--prompt", "x", "--big", crafted]),
+            /crafted\.gguf declares 4611686018427387904 tensors and 4611686018427387904 metadata entries, more than its 88 bytes can hold/);
         assertUsageError(await runCli(["generate", "--prompt", "x", "--big", headerOnly]), /llama\.cpp cannot load .*header-only\.gguf/);
     });
 

@@ -53,6 +53,21 @@ describe("the OpenAI server on scripted models (in process)", () => {
         assert.match(own.json().error.message, /runConfidence applies to bild mode, not to speculative/);
     });
 
+    it("applies the server's own stop strings (serve --stop) to requests that name none", async () => {
+        const whole = (await complete({prompt: "cab"})).json().choices[0].text as string;
+        const stop = whole.slice(5, 7);
+        const stopping = scriptedServer({maxTokens: 12, stop: [stop]});
+        try {
+            const cut = (await stopping.inject({method: "POST", url: "/v1/completions", payload: {prompt: "cab"}})).json();
+            assert.equal(cut.choices[0].text, whole.slice(0, whole.indexOf(stop)));
+            assert.equal(cut.choices[0].finish_reason, "stop");
+            const own = (await stopping.inject({method: "POST", url: "/v1/completions", payload: {prompt: "cab", stop: "zz"}})).json();
+            assert.equal(own.choices[0].text, whole, "a request's own stop strings replace the server's");
+        } finally {
+            await stopping.close();
+        }
+    });
+
     it("rejects settings by the table's ranges and names", async () => {
         for (const [body, pattern] of [
             [{prompt: "a", bild: {fallback: 0.6}}, /must NOT have additional properties/],
