@@ -134,8 +134,11 @@ export class Decoder implements AsyncDisposable {
         this.#acquire();
         try {
             const {state, strategy, startTime} = await this.#start(prompt, options);
+            const deadline = startTime + options.timeLimit * 1000;
             for await (const _ of strategy.decode(state)) {
                 options.signal?.throwIfAborted();
+                if (performance.now() > deadline)
+                    state.endForTimeLimit();
                 yield state;
             }
             return this.#finish(state, options, startTime);

@@ -26,6 +26,8 @@ export class DecodingPlan {
         public readonly sampling: SamplingSettings | undefined,
         /** Set in `bild` and `speculative` modes. */
         public readonly rules: DraftVerifyRules | undefined,
+        /** Seconds; `Infinity` for none. */
+        public readonly timeLimit: number,
         public readonly signal: AbortSignal | undefined
     ) {}
 }
@@ -44,6 +46,7 @@ export function planDecoding(options: GenerateOptions = {}): DecodingPlan {
         options.stop ?? [],
         samplingOf(options),
         rulesOf(mode, options),
+        options.timeLimit ?? Number.POSITIVE_INFINITY,
         options.signal
     );
 }

@@ -38,7 +38,8 @@ export type GenerationStats = {
     totalMs: number
 };
 
-export type FinishReason = "length" | "eos" | "stop";
+/** Why a generation ended: max tokens, an end-of-generation token, a stop string, or its time limit. */
+export type FinishReason = "length" | "eos" | "stop" | "time";
 
 export type GenerationResult = {
     /** The generated text, cut before the first stop string. */

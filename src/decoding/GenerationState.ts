@@ -23,6 +23,7 @@ export class GenerationState {
     #text = "";
     readonly #textEnds: number[] = [];
     #stopFound = false;
+    #timeUp = false;
 
     public constructor(prompt: readonly Token[], codec: TextCodec, maxTokens: number, stops: readonly string[]) {
         this.tokens = [...prompt];
@@ -43,9 +44,14 @@ export class GenerationState {
         return this.#finalLength;
     }
 
-    /** The output has hit max tokens, an end-of-generation token or a stop string (maybe not yet verified). */
+    /** The output has hit max tokens, an end-of-generation token or a stop string (maybe not yet verified), or time is up. */
     public get endReached(): boolean {
-        return this.outputLength >= this.#maxTokens || this.#stopFound || this.#endsWithEog();
+        return this.outputLength >= this.#maxTokens || this.#stopFound || this.#endsWithEog() || this.#timeUp;
+    }
+
+    /** Ends the generation once what is pending has been verified: its time limit has passed. */
+    public endForTimeLimit(): void {
+        this.#timeUp = true;
     }
 
     /** The end is reached and every output token is final. */
@@ -87,7 +93,9 @@ export class GenerationState {
     public get finishReason(): FinishReason {
         if (this.#stopFound)
             return "stop";
-        return this.#endsWithEog() ? "eos" : "length";
+        if (this.#endsWithEog())
+            return "eos";
+        return this.outputLength < this.#maxTokens && this.#timeUp ? "time" : "length";
     }
 
     public outputTokens(): Token[] {

@@ -3,7 +3,8 @@ import type {FinishReason, GenerationResult} from "../decoding/GenerationResult.
 
 export type OpenAiFinishReason = "stop" | "length";
 
-export const toOpenAiFinishReason = (reason: FinishReason): OpenAiFinishReason => reason === "length" ? "length" : "stop";
+/** OpenAI knows a natural end ("stop") and a cut ("length"): a time limit cuts like max tokens does. */
+export const toOpenAiFinishReason = (reason: FinishReason): OpenAiFinishReason => reason === "stop" || reason === "eos" ? "stop" : "length";
 
 export function usageOf({stats}: GenerationResult) {
     return {

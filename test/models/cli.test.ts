@@ -160,7 +160,8 @@ describe("bild generate (CLI, real models)", () => {
             [["--strict", "--rollback-threshold", "2"], /strict and rollbackThreshold are two verification rules: give one of them, not both/],
             [["--fallback-threshold", "0.6", "--run-confidence", "0.1"], /runConfidence and fallbackThreshold are two drafting rules/],
             [["--strict", "--mode", "little"], /strict applies to bild mode, not to little: drop it or change the mode/],
-            [["--mode", "speculative", "--run-confidence", "0.5"], /runConfidence applies to bild mode, not to speculative/]
+            [["--mode", "speculative", "--run-confidence", "0.5"], /runConfidence applies to bild mode, not to speculative/],
+            [["--time-limit", "0"], /--time-limit <s>.*'0' is invalid. expected a number > 0 or inf/]
         ];
         for (const [args, pattern] of cases)
             assertUsageError(await runCli(["generate", "--prompt", "x", ...args]), pattern);

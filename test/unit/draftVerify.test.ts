@@ -141,6 +141,18 @@ describe("draft/verify decoding on scripted models", () => {
         assert.ok(heard.some(([accepted, drafted]) => accepted < drafted), "rollbacks were reported too");
     });
 
+    it("a time limit ends the generation early with finish reason time, every token verified", async () => {
+        const {decoder} = makeDecoder();
+        const expected = greedyReference(fakeCodec.encodePrompt("abc"), bigLogits, 40);
+        for (const mode of ["big", "bild", "speculative"] as const) {
+            const result = await decoder.generate("abc", {mode, maxTokens: 40, timeLimit: 1e-9});
+            assert.equal(result.finishReason, "time", mode);
+            assert.ok(result.tokens.length > 0 && result.tokens.length < 40, `${mode}: ${result.tokens.length} tokens`);
+            assert.deepEqual(result.tokens, expected.slice(0, result.tokens.length), `${mode}: a prefix of big's greedy output`);
+        }
+        assert.equal((await decoder.generate("abc", {maxTokens: 40, timeLimit: Number.POSITIVE_INFINITY})).finishReason, "length");
+    });
+
     it("every token is verified before the generation returns: a draft cut short by max tokens is checked", async () => {
         const {decoder} = makeDecoder();
         for (const prompt of PROMPTS) {

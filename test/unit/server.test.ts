@@ -68,6 +68,14 @@ describe("the OpenAI server on scripted models (in process)", () => {
         }
     });
 
+    it("takes a per-request time limit and reports its cut as finish reason length", async () => {
+        const response = await complete({prompt: "abc", bild: {timeLimit: 1e-9}});
+        assert.equal(response.statusCode, 200, response.body);
+        assert.ok(response.json().usage.completion_tokens < 12);
+        assert.equal(response.json().choices[0].finish_reason, "length");
+        assert.equal((await complete({prompt: "abc", bild: {timeLimit: 0}})).statusCode, 400);
+    });
+
     it("rejects settings by the table's ranges and names", async () => {
         for (const [body, pattern] of [
             [{prompt: "a", bild: {fallback: 0.6}}, /must NOT have additional properties/],

@@ -57,6 +57,14 @@ export const DECODING_SETTINGS = {
         kind: "integer", min: 1, default: 128, metavar: "n", modes: DECODING_MODES, server: "body",
         doc: "most tokens to generate"
     },
+    /**
+     * Most seconds a generation may take: then its unverified drafts are checked and it ends with
+     * finish reason `"time"`, holding what was final. Checked between model calls. Defaults to none.
+     */
+    timeLimit: {
+        kind: "number", min: 0, exclusiveMin: true, infinity: true, metavar: "s", modes: DECODING_MODES, server: "bild",
+        defaultNote: "none", doc: "most seconds a generation may take; it then ends with finish reason \"time\""
+    },
     /** Generation ends at the first of these strings, which is not part of the text. Defaults to none. */
     stop: {
         kind: "texts", metavar: "text...", modes: DECODING_MODES, server: "body",
