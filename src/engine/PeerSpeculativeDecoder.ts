@@ -26,22 +26,39 @@ export class PeerSpeculativeDecoder {
         this.#settings = settings;
     }
 
-    /** Greedy tokens after `prompt` until `maxTokens` or an end-of-generation token (included). */
+    /**
+     * Greedy tokens after `prompt` until `maxTokens` or an end-of-generation token (included).
+     * Rejects with llama.cpp's error when the predictor's own draft evaluation fails.
+     */
     public async generate(prompt: readonly Token[], maxTokens: number): Promise<Token[]> {
+        // The predictor drafts in a task nobody awaits, so a failure there (llama.cpp's "Eval has
+        // failed", seen after "sequence positions are not continuous" when a draft evaluation
+        // races the sequences' disposal) is an unhandled rejection that would end the process.
+        // It is caught here, for as long as this generation's sequences live, and reported as
+        // this generation's failure.
+        let strayFailure: unknown;
+        const onStray = (reason: unknown) => strayFailure ??= reason;
+        process.on("unhandledRejection", onStray);
         const draftSequence = this.#draft.createNodeLlamaCppSequence();
         const predictor = new DraftSequenceTokenPredictor(draftSequence, this.#settings);
         const targetSequence = this.#target.createNodeLlamaCppSequence(predictor);
+        const tokens: Token[] = [];
         try {
-            const tokens: Token[] = [];
             for await (const token of targetSequence.evaluate(prompt as LlamaToken[], {temperature: 0, yieldEogToken: true})) {
                 tokens.push(token);
                 if (tokens.length >= maxTokens || this.#target.model.isEogToken(token))
                     break;
             }
-            return tokens;
         } finally {
+            predictor.stop();
             await targetSequence.dispose();
             await draftSequence.dispose();
+            // Rejections of the last draft evaluation surface on the next turns of the event loop.
+            await new Promise((resolve) => setImmediate(resolve));
+            process.off("unhandledRejection", onStray);
         }
+        if (strayFailure != null)
+            throw strayFailure;
+        return tokens;
     }
 }

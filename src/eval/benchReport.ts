@@ -14,7 +14,7 @@ export function markdownTable(rows: readonly BenchRow[]): string {
         `| ${header.map((_, i) => i === 0 ? "---" : "---:").join(" | ")} |`
     ];
     for (const row of rows)
-        lines.push(`| ${[
+        lines.push(row.error != null ? `| ${row.name} | failed: ${row.error.replaceAll("|", "/")} |${" |".repeat(header.length - 2)}` : `| ${[
             row.bound ? `*${row.name}*` : row.name,
             fixed(row.tokensPerSecond, 1),
             `${row.speedup.toFixed(2)}×`,

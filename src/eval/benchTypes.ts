@@ -69,5 +69,7 @@ export type BenchRow = {
     acceptancePct?: number,
     discarded?: number,
     /** Share of wall time outside llama.cpp calls, %. */
-    ownTimePct?: number
+    ownTimePct?: number,
+    /** Why the row failed (a peer's error, with the prompt); a failed row has no measurements. */
+    error?: string
 };

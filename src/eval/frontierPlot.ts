@@ -5,7 +5,9 @@ import type {BenchRow} from "./benchTypes.js";
 import {paretoFrontier} from "./paretoFrontier.js";
 
 /** Speed-up (x) against ROUGE-L delta vs big (y) for every row, with the Pareto frontier drawn. */
-export async function frontierSvg(rows: readonly BenchRow[], title: string): Promise<string> {
+export async function frontierSvg(allRows: readonly BenchRow[], title: string): Promise<string> {
+    // A failed row has no point to draw.
+    const rows = allRows.filter((row) => row.error == null);
     const frontier = new Set(paretoFrontier(rows.map((row) => ({x: row.speedup, y: row.rougeLDelta}))));
     const points = rows.map((row, i) => ({
         name: row.name, mode: row.mode, speedup: row.speedup, rougeLDelta: row.rougeLDelta, frontier: frontier.has(i)

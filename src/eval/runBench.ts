@@ -6,6 +6,7 @@ import type {BenchRecord, BenchRow, BenchRowSpec} from "./benchTypes.js";
 import {oracleSchedule, scheduleCostMs, type CallCostCurve} from "./oracleBound.js";
 import type {EvalPrompt} from "./promptFile.js";
 import {bleu, rougeL} from "./textMetrics.js";
+import {errorMessage} from "../errors.js";
 
 /** Sequence slots per model a bench run needs: the decoder's, a scorer's, and the peer's. */
 export const BENCH_SEQUENCES = 3;
@@ -59,24 +60,43 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
             return {row: spec.name, promptId: prompt.id, ms: result.stats.totalMs, tokens: result.tokens, text: result.text, stats: result.stats};
         };
 
+        // A peer row that fails is recorded as failed and not run again; the bench goes on. Our own
+        // rows' failures are bugs and end the bench.
+        const failures = new Map<string, string>();
+        const attempt = async (spec: BenchRowSpec, prompt: EvalPrompt, tokens: number): Promise<RawRun | undefined> => {
+            if (failures.has(spec.name))
+                return undefined;
+            try {
+                return await run(spec, prompt, tokens);
+            } catch (error) {
+                if (spec.mode !== "peer")
+                    throw error;
+                failures.set(spec.name, `${errorMessage(error)} (prompt ${prompt.id})`);
+                return undefined;
+            }
+        };
         for (const spec of rows)
-            await run(spec, prompts[0]!, Math.min(WARM_UP_TOKENS, maxTokens));
+            await attempt(spec, prompts[0]!, Math.min(WARM_UP_TOKENS, maxTokens));
 
         const runs: RawRun[] = [];
         for (const [index, prompt] of prompts.entries())
             for (let k = 0; k < rows.length; k++) {
-                runs.push(await run(rows[(index + k) % rows.length]!, prompt, maxTokens));
+                const done = await attempt(rows[(index + k) % rows.length]!, prompt, maxTokens);
+                if (done != null)
+                    runs.push(done);
                 input.onProgress?.();
             }
+        // A failed row keeps no partial results: its speed would be over other prompts than the rest's.
+        const kept = runs.filter((done) => !failures.has(done.row));
 
-        const records = await scoreRuns(runs, prompts, promptTokens, bigSpec.name, bigScorer);
+        const records = await scoreRuns(kept, prompts, promptTokens, bigSpec.name, bigScorer);
         const position = Math.round(median([...promptTokens.values()].map((tokens) => tokens.length)));
         const costCurves = {
             little: await measureCostCurve(littleScorer, position, () => 1),
             big: await measureCostCurve(bigScorer, position, (tokens) => Math.min(tokens, 32))
         };
         const oracleRecords = await oracleRun(records.filter((record) => record.row === bigSpec.name), promptTokens, littleScorer, costCurves);
-        return {rows: aggregateRows(rows, [...records, ...oracleRecords], bigSpec.name), records: [...records, ...oracleRecords], costCurves};
+        return {rows: aggregateRows(rows, [...records, ...oracleRecords], bigSpec.name, failures), records: [...records, ...oracleRecords], costCurves};
     } finally {
         await littleScorer[Symbol.asyncDispose]();
         await bigScorer[Symbol.asyncDispose]();
@@ -160,7 +180,9 @@ async function oracleRun(
 
 export const ORACLE_ROW = "oracle (bound)";
 
-function aggregateRows(specs: readonly BenchRowSpec[], records: readonly BenchRecord[], bigRow: string): BenchRow[] {
+function aggregateRows(
+    specs: readonly BenchRowSpec[], records: readonly BenchRecord[], bigRow: string, failures: ReadonlyMap<string, string>
+): BenchRow[] {
     const summarize = (name: string, mode: BenchRow["mode"], settings: BenchRow["settings"], baseline: string): BenchRow => {
         const mine = records.filter((record) => record.row === name);
         const tokens = sum(mine.map((record) => record.tokens.length));
@@ -179,7 +201,8 @@ function aggregateRows(specs: readonly BenchRowSpec[], records: readonly BenchRe
             rougeLVsBig: mean(mine.map((record) => record.rougeLVsBig)),
             exactMatchPct: 100 * mine.filter((record) => record.identicalToBig).length / mine.length,
             prefixAgreementPct: 0,
-            meanNllBig: sum(mine.map((record) => record.meanNllBig * record.tokens.length)) / Math.max(tokens, 1)
+            meanNllBig: sum(mine.map((record) => record.meanNllBig * record.tokens.length)) / Math.max(tokens, 1),
+            ...(failures.has(name) ? {error: failures.get(name)} : {})
         };
         if (mode === "bild" || mode === "speculative") {
             row.fallbacks = sum(stats.map((s) => s.fallbacks));

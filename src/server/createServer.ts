@@ -8,7 +8,7 @@ import {errorMessage, isUsageError} from "../errors.js";
 import {DecoderPool, QueueFullError} from "./DecoderPool.js";
 import {bildStatsOf, completionResponse, errorBody, StreamChunks, toOpenAiFinishReason, type Endpoint} from "./openaiResponses.js";
 import {
-    chatBodySchema, completionBodySchema, decodingSettingsOfRequest, type ChatRequestBody, type CommonRequestBody, type CompletionRequestBody
+    chatBodySchema, chatMessagesOf, completionBodySchema, decodingSettingsOfRequest, type ChatRequestBody, type CommonRequestBody, type CompletionRequestBody
 } from "./requestSchemas.js";
 import type {ServerMetrics} from "./ServerMetrics.js";
 
@@ -29,8 +29,22 @@ export type ServerOptions = {
     /** Decoding settings of requests that do not set their own (from the `bild serve` flags). */
     readonly defaults: DecodingSettings,
     /** Log requests to standard output. Defaults to false. */
-    readonly logger?: boolean
+    readonly logger?: boolean,
+    /** When set, every route but `/health` needs `Authorization: Bearer <apiKey>` (else 401). Defaults to none. */
+    readonly apiKey?: string,
+    /**
+     * When set, a request whose `Host` header names another host gets 403, so that a web page
+     * rebinding its own domain to this address (DNS rebinding) cannot reach the server. Defaults to
+     * no check.
+     */
+    readonly allowedHosts?: readonly string[]
 };
+
+/** The host part of a `Host` header: `127.0.0.1:8080` → `127.0.0.1`, `[::1]:80` → `::1`. */
+export function hostOf(header: string): string {
+    const bracketed = /^\[([^\]]+)\]/.exec(header);
+    return (bracketed?.[1] ?? header.replace(/:\d+$/, "")).toLowerCase();
+}
 
 /** Builds the OpenAI-compatible HTTP server over a pool of decoders (not listening yet). */
 export function createServer(options: ServerOptions): FastifyInstance {
@@ -51,6 +65,18 @@ export function createServer(options: ServerOptions): FastifyInstance {
     });
     app.setNotFoundHandler((request, reply) => {
         void reply.status(404).send(errorBody(`no route ${request.method} ${request.url}`, "not_found_error"));
+    });
+    const allowedHosts = options.allowedHosts == null ? undefined : new Set(options.allowedHosts.map(hostOf));
+    app.addHook("onRequest", async (request, reply) => {
+        if (allowedHosts != null && !allowedHosts.has(hostOf(request.headers.host ?? "")))
+            return reply.status(403).send(errorBody(
+                `host "${request.headers.host ?? ""}" is not served here: use one of ${[...allowedHosts].join(", ")} (serve --allowed-hosts adds more)`,
+                "permission_error"));
+        if (options.apiKey != null && request.url !== "/health" && request.headers.authorization !== `Bearer ${options.apiKey}`)
+            return reply.status(401).send(errorBody(
+                "missing or wrong API key: send the header Authorization: Bearer <key> with the key the server was started with",
+                "authentication_error", null, "invalid_api_key"));
+        return undefined;
     });
     app.addHook("onResponse", async (request, reply) => {
         const endpoint = request.routeOptions.url ?? "unknown";
@@ -75,7 +101,10 @@ export function createServer(options: ServerOptions): FastifyInstance {
         return serve(request, reply, "completions", promptInput, []);
     });
     app.post<{Body: ChatRequestBody}>("/v1/chat/completions", {schema: {body: chatBodySchema}}, (request, reply) => {
-        const formatted = options.chat.format(request.body.messages);
+        const messages = chatMessagesOf(request.body.messages);
+        if ("error" in messages)
+            return reply.status(400).send(errorBody(messages.error, "invalid_request_error", "messages"));
+        const formatted = options.chat.format(messages);
         return serve(request, reply, "chat", formatted.tokens, formatted.stop);
     });
 
@@ -86,7 +115,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
         const body = request.body;
         const rejection = checkRequest(body, modelId);
         if (rejection != null)
-            return reply.status(400).send(errorBody(rejection.message, "invalid_request_error", rejection.param));
+            return reply.status(rejection.status).send(errorBody(rejection.message, rejection.type, rejection.param, rejection.code));
         const abort = new AbortController();
         // A client that goes away aborts its generation (or leaves the queue) and frees its decoder.
         reply.raw.on("close", () => {
@@ -144,7 +173,9 @@ export function createServer(options: ServerOptions): FastifyInstance {
         const first = await iterator.next();
         reply.hijack();
         const raw = reply.raw;
-        raw.writeHead(200, {"content-type": "text/event-stream", "cache-control": "no-cache", "connection": "keep-alive"});
+        // Node keeps the connection open or closes it after the stream as the request's own
+        // Connection header asks (a client sending "close" must see the socket close after [DONE]).
+        raw.writeHead(200, {"content-type": "text/event-stream", "cache-control": "no-cache"});
         const send = (data: object | string) => raw.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
         if (endpoint === "chat")
             send(chunks.role());
@@ -169,10 +200,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
     return app;
 }
 
-function checkRequest(body: CommonRequestBody, modelId: string): {message: string, param: string} | undefined {
+function checkRequest(body: CommonRequestBody, modelId: string) {
     if (body.model != null && body.model !== modelId)
-        return {message: `unknown model "${body.model}": this server serves "${modelId}" (see GET /v1/models)`, param: "model"};
+        return {
+            status: 404, type: "invalid_request_error", code: "model_not_found", param: "model",
+            message: `The model "${body.model}" does not exist: this server serves "${modelId}" (see GET /v1/models)`
+        } as const;
     if (body.n != null && body.n !== 1)
-        return {message: "n must be 1: one choice per request", param: "n"};
+        return {status: 400, type: "invalid_request_error", code: null, param: "n", message: "n must be 1: one choice per request"} as const;
     return undefined;
 }

@@ -31,7 +31,8 @@ export function bildStatsOf(mode: string, {stats, seed}: GenerationResult) {
     };
 }
 
-export type OpenAiErrorType = "invalid_request_error" | "rate_limit_error" | "server_error" | "not_found_error";
+export type OpenAiErrorType =
+    "invalid_request_error" | "rate_limit_error" | "server_error" | "not_found_error" | "authentication_error" | "permission_error";
 
 export function errorBody(message: string, type: OpenAiErrorType, param: string | null = null, code: string | null = null) {
     return {error: {message, type, param, code}};

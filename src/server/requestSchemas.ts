@@ -11,16 +11,53 @@ export type CommonRequestBody = {
     user?: string,
     n?: number,
     /** BiLD's own settings, by their library names (`{"runConfidence": 0.05, "strict": true}`). */
-    bild?: Record<string, unknown>
+    bild?: Record<string, unknown> | null
 } & Record<string, unknown>;
 
 export type CompletionRequestBody = CommonRequestBody & {prompt: string | string[] | number[]};
-export type ChatRequestBody = CommonRequestBody & {messages: ChatMessage[]};
+/** A chat message as OpenAI clients send it: content as text, as text parts, or null. */
+export type RequestChatMessage = {role: string, content?: string | null | {type: string, text?: string}[]};
+export type ChatRequestBody = CommonRequestBody & {messages: RequestChatMessage[]};
+
+/**
+ * The request's messages in the formatter's terms (`developer` is OpenAI's newer name for
+ * `system`), or the reason they cannot be served.
+ */
+export function chatMessagesOf(messages: readonly RequestChatMessage[]): ChatMessage[] | {error: string} {
+    const result: ChatMessage[] = [];
+    for (const [index, message] of messages.entries()) {
+        if (message.role === "tool" || message.role === "function")
+            return {error: `messages[${index}]: ${message.role} messages are not supported: this server has no tool calling (send the tool's result as a user message)`};
+        const parts = typeof message.content === "string" || message.content == null ? [{type: "text", text: message.content ?? ""}] : message.content;
+        const other = parts.find((part) => part.type !== "text");
+        if (other != null)
+            return {error: `messages[${index}]: content parts of type "${other.type}" are not supported: send text parts only`};
+        const role = message.role === "developer" ? "system" : message.role as ChatMessage["role"];
+        result.push({role, content: parts.map((part) => part.text ?? "").join("")});
+    }
+    return result;
+}
+
+/**
+ * `schema` or `null`: the official clients and LangChain send `null` for options they leave unset,
+ * and a request means the same by it as by leaving the field out.
+ */
+type FieldSchema = {type?: string | string[], enum?: readonly unknown[], anyOf?: readonly object[], [keyword: string]: unknown};
+
+function nullable(schema: FieldSchema): FieldSchema {
+    if (schema.anyOf != null)
+        return {...schema, anyOf: [...schema.anyOf, {type: "null"}]};
+    return {
+        ...schema,
+        type: [...[schema.type ?? []].flat(), "null"],
+        ...(schema.enum == null ? {} : {enum: [...schema.enum, null]})
+    };
+}
 
 /** JSON schema of one setting's request field, from its declaration. */
-function settingSchema(spec: SettingSpec): object {
+function settingSchema(spec: SettingSpec): FieldSchema {
     if (spec.jsonSchema != null)
-        return spec.jsonSchema;
+        return spec.jsonSchema as FieldSchema;
     switch (spec.kind) {
         case "boolean":
             return {type: "boolean"};
@@ -41,16 +78,16 @@ function settingSchema(spec: SettingSpec): object {
 
 const settingProperties = (where: SettingSpec["server"]) => Object.fromEntries(SETTING_NAMES
     .filter((name) => settingSpec(name).server === where)
-    .map((name) => [requestField(name), settingSchema(settingSpec(name))]));
+    .map((name) => [requestField(name), nullable(settingSchema(settingSpec(name)))]));
 
 const commonProperties = {
-    model: {type: "string"},
-    stream: {type: "boolean"},
-    stream_options: {type: ["object", "null"], properties: {include_usage: {type: "boolean"}}},
-    user: {type: "string"},
-    n: {type: "integer", minimum: 1},
+    model: {type: ["string", "null"]},
+    stream: {type: ["boolean", "null"]},
+    stream_options: {type: ["object", "null"], properties: {include_usage: {type: ["boolean", "null"]}}},
+    user: {type: ["string", "null"]},
+    n: {type: ["integer", "null"], minimum: 1},
     ...settingProperties("body"),
-    bild: {type: "object", additionalProperties: false, properties: settingProperties("bild")}
+    bild: {type: ["object", "null"], additionalProperties: false, properties: settingProperties("bild")}
 };
 
 export const completionBodySchema = {
@@ -76,8 +113,16 @@ export const chatBodySchema = {
             minItems: 1,
             items: {
                 type: "object",
-                required: ["role", "content"],
-                properties: {role: {type: "string", enum: ["system", "user", "assistant"]}, content: {type: "string"}}
+                required: ["role"],
+                properties: {
+                    // "tool" and "function" pass the schema so that the answer can say why they are refused.
+                    role: {type: "string", enum: ["system", "developer", "user", "assistant", "tool", "function"]},
+                    content: {anyOf: [
+                        {type: "string"},
+                        {type: "null"},
+                        {type: "array", items: {type: "object", required: ["type"], properties: {type: {type: "string"}, text: {type: "string"}}}}
+                    ]}
+                }
             }
         }
     }
@@ -89,7 +134,7 @@ export function decodingSettingsOfRequest(body: CommonRequestBody): DecodingSett
     for (const name of SETTING_NAMES) {
         const spec = settingSpec(name);
         const value = spec.server === "body" ? body[requestField(name)] : body.bild?.[name];
-        if (value !== undefined)
+        if (value != null)
             // OpenAI lets a single stop string stand for a list of one.
             settings[name] = spec.kind === "texts" && typeof value === "string" ? [value] : value;
     }

@@ -5,6 +5,8 @@ import {paretoFrontier} from "../../src/eval/paretoFrontier.js";
 import {callCost, oracleSchedule, scheduleCostMs} from "../../src/eval/oracleBound.js";
 import {parsePromptLines} from "../../src/eval/promptFile.js";
 import {benchRowSpecs, parseBenchGrid, parseModes} from "../../src/eval/benchRows.js";
+import {markdownTable} from "../../src/eval/benchReport.js";
+import type {BenchRow} from "../../src/eval/benchTypes.js";
 import {BildUsageError} from "../../src/errors.js";
 
 const close = (actual: number, expected: number, digits = 2) =>
@@ -126,5 +128,20 @@ describe("bench rows", () => {
         assert.throws(() => parseBenchGrid(["fallback-threshold=0.1,x"]), /bad grid value "x" for fallback-threshold: use a number ≥ 0/);
         assert.throws(() => parseBenchGrid(["draft-tokens=0"]), /bad grid value "0" for draft-tokens: use an integer ≥ 1/);
         assert.throws(() => parseModes(["big", "turbo"]), /unknown bench mode "turbo"/);
+    });
+});
+
+describe("bench table", () => {
+    it("shows a failed row with its error in a row of full width, and keeps the order", () => {
+        const row = (name: string, error?: string): BenchRow => ({
+            name, mode: "peer", settings: {}, bound: false, prompts: 1, tokens: 1, totalMs: 1, medianMs: 1, tokensPerSecond: 1, speedup: 1,
+            baseline: "big", rougeL: 0, rougeLDelta: 0, bleu: 0, rougeLVsBig: 0, exactMatchPct: 0, prefixAgreementPct: 0, meanNllBig: 0,
+            ...(error == null ? {} : {error})
+        });
+        const lines = markdownTable([row("big"), row("peer a", "Eval has failed (prompt p|1)"), row("peer b")]).split("\n");
+        assert.deepEqual(lines.map((line) => line.split(" | ")[0]), ["| row", "| ---", "| big", "| peer a", "| peer b"]);
+        assert.match(lines[3]!, /^\| peer a \| failed: Eval has failed \(prompt p\/1\) \|/);
+        const cells = (line: string) => line.split("|").length;
+        assert.equal(cells(lines[3]!), cells(lines[0]!));
     });
 });

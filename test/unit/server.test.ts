@@ -4,7 +4,7 @@ import type {FastifyInstance} from "fastify";
 import {Decoder} from "../../src/decoding/Decoder.js";
 import type {DecodingSettings} from "../../src/decoding/settings/decodingSettings.js";
 import type {ChatMessage} from "../../src/engine/ChatFormatter.js";
-import {createServer} from "../../src/server/createServer.js";
+import {createServer, type ServerOptions} from "../../src/server/createServer.js";
 import {DecoderPool} from "../../src/server/DecoderPool.js";
 import {ServerMetrics} from "../../src/server/ServerMetrics.js";
 import {FakeSequence, fakeCodec, fakeLogits, littleLogits} from "../support/fakeModels.js";
@@ -17,10 +17,11 @@ const decoder = () => new Decoder({
 });
 
 /** The server of `bild serve` over scripted models, answering `fastify.inject` without a socket. */
-function scriptedServer(defaults: DecodingSettings): FastifyInstance {
+function scriptedServer(defaults: DecodingSettings, security: Pick<ServerOptions, "apiKey" | "allowedHosts"> = {}): FastifyInstance {
     const pool = new DecoderPool([decoder(), decoder()], 4);
+    // The scripted codec knows the letters a–g: a chat is its messages' letters, roles dropped.
     const chat = {format: (messages: readonly ChatMessage[]) => ({tokens: fakeCodec.encodePrompt(messages.map((m) => m.content).join("")), stop: []})};
-    return createServer({pool, metrics: new ServerMetrics(pool), chat, modelId: "scripted", defaults});
+    return createServer({pool, metrics: new ServerMetrics(pool), chat, modelId: "scripted", defaults, ...security});
 }
 
 describe("the OpenAI server on scripted models (in process)", () => {
@@ -101,5 +102,52 @@ describe("the OpenAI server on scripted models (in process)", () => {
         assert.equal(chunks.at(-1).usage.completion_tokens, 12);
         const chat = await app.inject({method: "POST", url: "/v1/chat/completions", payload: {messages: [{role: "user", content: "bca"}]}});
         assert.equal(chat.json().choices[0].message.content, whole);
+    });
+});
+
+describe("the OpenAI server's edges: API keys, Host checks, what real clients send (scripted models, in process)", () => {
+    let app: FastifyInstance;
+    before(async () => {
+        app = scriptedServer({maxTokens: 6}, {apiKey: "sesame", allowedHosts: ["localhost", "127.0.0.1"]});
+        await app.ready();
+    });
+    after(async () => {
+        await app.close();
+    });
+
+    const post = (url: string, payload: object, headers: Record<string, string> = {}) =>
+        app.inject({method: "POST", url, payload, headers: {host: "127.0.0.1:8080", authorization: "Bearer sesame", ...headers}});
+
+    it("needs the API key on every route but /health, and answers only to the allowed host names", async () => {
+        const bare = await app.inject({method: "GET", url: "/v1/models", headers: {host: "localhost:8080"}});
+        assert.equal(bare.statusCode, 401);
+        assert.equal(bare.json().error.code, "invalid_api_key");
+        assert.equal((await post("/v1/completions", {prompt: "ab"}, {authorization: "Bearer wrong"})).statusCode, 401);
+        assert.equal((await app.inject({method: "GET", url: "/health", headers: {host: "localhost"}})).statusCode, 200);
+        assert.equal((await post("/v1/completions", {prompt: "ab"})).statusCode, 200);
+        const rebound = await post("/v1/completions", {prompt: "ab"}, {host: "attacker.example:8080"});
+        assert.equal(rebound.statusCode, 403);
+        assert.match(rebound.json().error.message, /host "attacker.example:8080" is not served here/);
+    });
+
+    it("reads null as absent, text parts as text and developer as system; refuses tool messages and other parts clearly", async () => {
+        const plain = (await post("/v1/completions", {prompt: "ab"})).json();
+        const nulls = await post("/v1/completions", {prompt: "ab", temperature: null, top_p: null, stop: null, seed: null, n: null, user: null, bild: null});
+        assert.equal(nulls.statusCode, 200, nulls.body);
+        assert.equal(nulls.json().choices[0].text, plain.choices[0].text);
+        const parts = await post("/v1/chat/completions", {messages: [{role: "developer", content: "a"}, {role: "user", content: [{type: "text", text: "b"}]}]});
+        assert.equal(parts.statusCode, 200, parts.body);
+        assert.equal(parts.json().choices[0].message.content, plain.choices[0].text, "the same letters as the completion's prompt");
+        for (const [messages, pattern] of [
+            [[{role: "tool", content: "42"}], /messages\[0\]: tool messages are not supported/],
+            [[{role: "user", content: [{type: "image_url", image_url: {url: "x"}}]}], /content parts of type "image_url" are not supported/]
+        ] as const) {
+            const refused = await post("/v1/chat/completions", {messages});
+            assert.equal(refused.statusCode, 400);
+            assert.match(refused.json().error.message, pattern);
+        }
+        const unknown = await post("/v1/completions", {model: "gpt-4", prompt: "ab"});
+        assert.equal(unknown.statusCode, 404);
+        assert.equal(unknown.json().error.code, "model_not_found");
     });
 });

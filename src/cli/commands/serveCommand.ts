@@ -1,8 +1,9 @@
-import {Command, Option} from "commander";
+import {Command, InvalidArgumentError, Option} from "commander";
 import path from "node:path";
 import {Decoder} from "../../decoding/Decoder.js";
 import {ChatFormatter} from "../../engine/ChatFormatter.js";
-import {createServer} from "../../server/createServer.js";
+import {createServer, hostOf} from "../../server/createServer.js";
+import {BildUsageError} from "../../errors.js";
 import {DecoderPool} from "../../server/DecoderPool.js";
 import {ServerMetrics} from "../../server/ServerMetrics.js";
 import {addDecodingOptions, decodingSettingsOf} from "../decodingOptions.js";
@@ -15,7 +16,12 @@ const DEFAULT_PORT = 8080;
 const DEFAULT_PARALLEL = 1;
 const DEFAULT_QUEUE = 16;
 
-type ServeOptions = ModelCliOptions & {host: string, port: number, parallel: number, queue: number, log: boolean};
+/** Names a server bound to these answers to by default; other `Host` headers get 403 (DNS rebinding). */
+const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1"];
+
+type ServeOptions = ModelCliOptions & {
+    host: string, port: number, parallel: number, queue: number, log: boolean, apiKey?: string, allowedHosts?: string[]
+};
 
 export function createServeCommand(): Command {
     const command = new Command("serve").description("serve the OpenAI API (completions, chat completions) with BiLD decoding");
@@ -23,9 +29,12 @@ export function createServeCommand(): Command {
     addDecodingOptions(command);
     return command
         .addOption(new Option("--host <address>", "address to listen on").default(DEFAULT_HOST))
-        .addOption(new Option("--port <n>", "port to listen on (0: any free port)").argParser((value) => value === "0" ? 0 : parsePositiveInteger(value)).default(DEFAULT_PORT))
+        .addOption(new Option("--port <n>", "port to listen on (0: any free port)").argParser(parsePort).default(DEFAULT_PORT))
         .addOption(new Option("--parallel <n>", "generations decoded at once, each on its own pair of sequences").argParser(parsePositiveInteger).default(DEFAULT_PARALLEL))
         .addOption(new Option("--queue <n>", "requests that may wait for a free decoder; more get 429").argParser((value) => value === "0" ? 0 : parsePositiveInteger(value)).default(DEFAULT_QUEUE))
+        .addOption(new Option("--api-key <key>", "require Authorization: Bearer <key> on every route but /health").env("BILD_API_KEY"))
+        .addOption(new Option("--allowed-hosts <host...>",
+            `Host header names to answer (default: ${LOOPBACK_HOSTS.join(", ")} when bound to loopback, any otherwise)`))
         .addOption(new Option("--log", "log each request").default(false))
         .action(runServe);
 }
@@ -38,10 +47,22 @@ async function runServe(options: ServeOptions): Promise<void> {
     const decoders = Array.from({length: options.parallel}, () => Decoder.fromPair(pair));
     const pool = new DecoderPool(decoders, options.queue);
     const modelId = path.basename(options.big).replace(/\.gguf$/i, "");
+    const loopback = LOOPBACK_HOSTS.includes(hostOf(options.host));
     const app = createServer({
-        pool, metrics: new ServerMetrics(pool), chat: new ChatFormatter(pair.big.model, pair.tokenizer), modelId, defaults, logger: options.log
+        pool, metrics: new ServerMetrics(pool), chat: new ChatFormatter(pair.big.model, pair.tokenizer), modelId, defaults, logger: options.log,
+        apiKey: options.apiKey,
+        allowedHosts: options.allowedHosts ?? (loopback ? LOOPBACK_HOSTS : undefined)
     });
-    const address = await app.listen({host: options.host, port: options.port});
+    let address: string;
+    try {
+        address = await app.listen({host: options.host, port: options.port});
+    } catch (error) {
+        await pool[Symbol.asyncDispose]();
+        await pair[Symbol.asyncDispose]();
+        throw listenError(error, options);
+    }
+    if (!loopback && options.apiKey == null)
+        process.stderr.write(`bild serve: warning: listening on ${options.host} without an API key: anyone who can reach it can use it (set --api-key or BILD_API_KEY)\n`);
     process.stderr.write(`bild serve: model "${modelId}" on ${address} (parallel ${options.parallel}, queue ${options.queue})\n`);
     await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
@@ -50,4 +71,24 @@ async function runServe(options: ServeOptions): Promise<void> {
     await app.close();
     await pool[Symbol.asyncDispose]();
     await pair[Symbol.asyncDispose]();
+}
+
+function parsePort(value: string): number {
+    const port = value === "0" ? 0 : parsePositiveInteger(value);
+    if (port > 65535)
+        throw new InvalidArgumentError("expected a port from 0 to 65535.");
+    return port;
+}
+
+/** The one-line reason `listen` failed, naming the fix. */
+function listenError(error: unknown, options: ServeOptions): Error {
+    const code = (error as NodeJS.ErrnoException).code;
+    const where = `${options.host}:${options.port}`;
+    if (code === "EADDRINUSE")
+        return new BildUsageError(`${where} is already in use: stop what listens there, or pick another --port (0 picks a free one)`);
+    if (code === "EACCES")
+        return new BildUsageError(`no permission to listen on ${where}: use a port above 1023`);
+    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EAI_AGAIN")
+        return new BildUsageError(`cannot listen on host "${options.host}": it is not an address of this machine (use 127.0.0.1, or 0.0.0.0 for all)`);
+    return error instanceof Error ? error : new Error(String(error));
 }
