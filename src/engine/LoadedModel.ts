@@ -1,12 +1,11 @@
-import type {LlamaContext, LlamaContextSequence, LlamaModel, TokenPredictor} from "node-llama-cpp";
+import type {LlamaContext, LlamaModel} from "node-llama-cpp";
 import {getEngineLlama, takeNativeError} from "./getEngineLlama.js";
 import {LlamaModelSequence} from "./LlamaModelSequence.js";
 import {NativeBatchRunner} from "./NativeBatchRunner.js";
 import {
     DEFAULT_BATCH_SIZE, DEFAULT_CONTEXT_SIZE, DEFAULT_SEQUENCES, DEFAULT_THREADS, type EngineSettings
 } from "./EngineSettings.js";
-import {BildUsageError} from "../errors.js";
-import {errorMessage} from "../errors.js";
+import {BildUsageError, errorMessage} from "../errors.js";
 
 /** One GGUF model with its llama.cpp context, handing out {@link LlamaModelSequence}s. */
 export class LoadedModel implements AsyncDisposable {
@@ -14,12 +13,14 @@ export class LoadedModel implements AsyncDisposable {
     public readonly model: LlamaModel;
     readonly #context: LlamaContext;
     readonly #runner: NativeBatchRunner;
+    readonly #threads: number;
 
-    private constructor(filePath: string, model: LlamaModel, context: LlamaContext, runner: NativeBatchRunner) {
+    private constructor(filePath: string, model: LlamaModel, context: LlamaContext, runner: NativeBatchRunner, threads: number) {
         this.filePath = filePath;
         this.model = model;
         this.#context = context;
         this.#runner = runner;
+        this.#threads = threads;
     }
 
     /** Loads a local GGUF file (resolve URIs first with `resolveModelFile`). */
@@ -47,7 +48,7 @@ export class LoadedModel implements AsyncDisposable {
             const reason = await takeNativeError() ?? errorMessage(error);
             throw new BildUsageError(`cannot create a llama.cpp context for ${filePath}: ${reason} (lower the context size)`);
         }
-        return new LoadedModel(filePath, model, context, NativeBatchRunner.attach(llama, model, context, threads));
+        return new LoadedModel(filePath, model, context, NativeBatchRunner.attach(llama, model, context, threads), threads);
     }
 
     /** KV cache size of each sequence, in tokens. */
@@ -60,9 +61,15 @@ export class LoadedModel implements AsyncDisposable {
         return new LlamaModelSequence(this.#context.getSequence(), this.#runner);
     }
 
-    /** A node-llama-cpp sequence of this context, for code that drives node-llama-cpp's own API. */
-    public createNodeLlamaCppSequence(tokenPredictor?: TokenPredictor): LlamaContextSequence {
-        return this.#context.getSequence({tokenPredictor});
+    /**
+     * A context of its own (same size and threads, one sequence) for code that drives
+     * node-llama-cpp's own API. It must not share this model's context: node-llama-cpp dispatches
+     * its batches on its own schedule (a token predictor even drafts in the background, after its
+     * caller has moved on), and a batch of it running beside one of the native runner's on the same
+     * llama_context corrupts both ("sequence positions are not continuous", "Eval has failed").
+     */
+    public createSeparateContext(): Promise<LlamaContext> {
+        return this.model.createContext({contextSize: this.#context.contextSize, batchSize: this.#context.batchSize, threads: this.#threads, sequences: 1});
     }
 
     public async [Symbol.asyncDispose](): Promise<void> {

@@ -1,4 +1,4 @@
-import {DraftSequenceTokenPredictor, type Token as LlamaToken} from "node-llama-cpp";
+import {DraftSequenceTokenPredictor, type LlamaContext, type Token as LlamaToken} from "node-llama-cpp";
 import type {LoadedModel} from "./LoadedModel.js";
 import type {Token} from "./ModelSequence.js";
 
@@ -13,35 +13,42 @@ export const PEER_DEFAULT_SETTINGS: PeerSettings = {minTokens: 0, maxTokens: 16,
 
 /**
  * The peer we measure against: node-llama-cpp's built-in speculative decoding, greedy, with the
- * same two models. Each generation runs on fresh sequences so that it pays its own prompt.
+ * same two models, on contexts of its own (see `LoadedModel.createSeparateContext`). Each
+ * generation runs on fresh sequences so that it pays its own prompt.
  */
-export class PeerSpeculativeDecoder {
-    readonly #target: LoadedModel;
-    readonly #draft: LoadedModel;
-    readonly #settings: PeerSettings;
+export class PeerSpeculativeDecoder implements AsyncDisposable {
+    readonly #target: LlamaContext;
+    readonly #draft: LlamaContext;
 
-    public constructor(target: LoadedModel, draft: LoadedModel, settings: PeerSettings) {
+    private constructor(target: LlamaContext, draft: LlamaContext) {
         this.#target = target;
         this.#draft = draft;
-        this.#settings = settings;
+    }
+
+    public static async create(target: LoadedModel, draft: LoadedModel): Promise<PeerSpeculativeDecoder> {
+        const targetContext = await target.createSeparateContext();
+        try {
+            return new PeerSpeculativeDecoder(targetContext, await draft.createSeparateContext());
+        } catch (error) {
+            await targetContext.dispose();
+            throw error;
+        }
     }
 
     /**
      * Greedy tokens after `prompt` until `maxTokens` or an end-of-generation token (included).
      * Rejects with llama.cpp's error when the predictor's own draft evaluation fails.
      */
-    public async generate(prompt: readonly Token[], maxTokens: number): Promise<Token[]> {
-        // The predictor drafts in a task nobody awaits, so a failure there (llama.cpp's "Eval has
-        // failed", seen after "sequence positions are not continuous" when a draft evaluation
-        // races the sequences' disposal) is an unhandled rejection that would end the process.
-        // It is caught here, for as long as this generation's sequences live, and reported as
-        // this generation's failure.
+    public async generate(prompt: readonly Token[], maxTokens: number, settings: PeerSettings): Promise<Token[]> {
+        // The predictor drafts in a task nobody awaits, so a failure there is an unhandled
+        // rejection that would end the process. It is caught here, for as long as this
+        // generation's sequences live, and reported as this generation's failure.
         let strayFailure: unknown;
         const onStray = (reason: unknown) => strayFailure ??= reason;
         process.on("unhandledRejection", onStray);
-        const draftSequence = this.#draft.createNodeLlamaCppSequence();
-        const predictor = new DraftSequenceTokenPredictor(draftSequence, this.#settings);
-        const targetSequence = this.#target.createNodeLlamaCppSequence(predictor);
+        const draftSequence = this.#draft.getSequence();
+        const predictor = new DraftSequenceTokenPredictor(draftSequence, settings);
+        const targetSequence = this.#target.getSequence({tokenPredictor: predictor});
         const tokens: Token[] = [];
         try {
             for await (const token of targetSequence.evaluate(prompt as LlamaToken[], {temperature: 0, yieldEogToken: true})) {
@@ -60,5 +67,10 @@ export class PeerSpeculativeDecoder {
         if (strayFailure != null)
             throw strayFailure;
         return tokens;
+    }
+
+    public async [Symbol.asyncDispose](): Promise<void> {
+        await this.#target.dispose();
+        await this.#draft.dispose();
     }
 }

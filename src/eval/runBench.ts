@@ -8,8 +8,8 @@ import type {EvalPrompt} from "./promptFile.js";
 import {bleu, rougeL} from "./textMetrics.js";
 import {errorMessage} from "../errors.js";
 
-/** Sequence slots per model a bench run needs: the decoder's, a scorer's, and the peer's. */
-export const BENCH_SEQUENCES = 3;
+/** Sequence slots per model a bench run needs: the decoder's and a scorer's (the peer has contexts of its own). */
+export const BENCH_SEQUENCES = 2;
 
 const WARM_UP_TOKENS = 16;
 const COST_CURVE_TOKENS = [1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32, 64, 128, 256];
@@ -47,11 +47,12 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
     const decoder = Decoder.fromPair(pair);
     const bigScorer = pair.big.createSequence();
     const littleScorer = pair.little.createSequence();
+    const peer = rows.some((row) => row.mode === "peer") ? await PeerSpeculativeDecoder.create(pair.big, pair.little) : undefined;
     try {
         const run = async (spec: BenchRowSpec, prompt: EvalPrompt, tokens: number): Promise<RawRun> => {
             if (spec.mode === "peer") {
                 const start = performance.now();
-                const generated = await new PeerSpeculativeDecoder(pair.big, pair.little, spec.settings).generate(promptTokens.get(prompt.id)!, tokens);
+                const generated = await peer!.generate(promptTokens.get(prompt.id)!, tokens, spec.settings);
                 const ms = performance.now() - start;
                 return {row: spec.name, promptId: prompt.id, ms, tokens: generated, text: pair.tokenizer.decode(generated)};
             }
@@ -98,6 +99,7 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
         const oracleRecords = await oracleRun(records.filter((record) => record.row === bigSpec.name), promptTokens, littleScorer, costCurves);
         return {rows: aggregateRows(rows, [...records, ...oracleRecords], bigSpec.name, failures), records: [...records, ...oracleRecords], costCurves};
     } finally {
+        await peer?.[Symbol.asyncDispose]();
         await littleScorer[Symbol.asyncDispose]();
         await bigScorer[Symbol.asyncDispose]();
         await decoder[Symbol.asyncDispose]();

@@ -6,7 +6,7 @@ import type {DecoderPool} from "./DecoderPool.js";
 export class ServerMetrics {
     public readonly registry = new Registry();
     readonly #requests = new Counter({
-        name: "bild_requests_total", help: "HTTP requests by endpoint and status code",
+        name: "bild_requests_total", help: "HTTP requests by endpoint and status code (\"aborted\": the client left first)",
         labelNames: ["endpoint", "status"] as const, registers: [this.registry]
     });
     readonly #promptTokens = new Counter({name: "bild_prompt_tokens_total", help: "Prompt tokens processed", registers: [this.registry]});
@@ -29,7 +29,8 @@ export class ServerMetrics {
         }});
     }
 
-    public recordRequest(endpoint: string, status: number, seconds: number): void {
+    /** @param status - the response's status code, or `"aborted"` when the client left before it ended. */
+    public recordRequest(endpoint: string, status: number | "aborted", seconds: number): void {
         this.#requests.inc({endpoint, status: String(status)});
         this.#latency.observe({endpoint}, seconds);
     }

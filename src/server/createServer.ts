@@ -118,9 +118,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
             return reply.status(rejection.status).send(errorBody(rejection.message, rejection.type, rejection.param, rejection.code));
         const abort = new AbortController();
         // A client that goes away aborts its generation (or leaves the queue) and frees its decoder.
+        const started = performance.now();
         reply.raw.on("close", () => {
-            if (!reply.raw.writableFinished)
-                abort.abort(new Error("client disconnected"));
+            if (reply.raw.writableFinished)
+                return;
+            abort.abort(new Error("client disconnected"));
+            // No response finishes, so the onResponse hook never counts it.
+            metrics.recordRequest(request.routeOptions.url ?? "unknown", "aborted", (performance.now() - started) / 1000);
         });
         const settings = mergeSettings(options.defaults, decodingSettingsOfRequest(body));
         let plan: DecodingPlan;

@@ -213,5 +213,7 @@ describe("bild serve admission (bundled Python pair, --parallel 1)", () => {
         await waitUntilIdle(server.url);
         const next = await postJson(`${server.url}/v1/completions`, {prompt: "x", max_tokens: 4});
         assert.equal(next.status, 200);
+        const metrics = await (await fetch(`${server.url}/metrics`)).text();
+        assert.match(metrics, /bild_requests_total\{endpoint="\/v1\/completions",status="aborted"\} [1-9]/, "the disconnect is counted");
     });
 });
