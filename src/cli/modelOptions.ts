@@ -1,3 +1,5 @@
+import {availableParallelism} from "node:os";
+import path from "node:path";
 import {Option, type Command} from "commander";
 import {ModelPair, type PairEngineSettings} from "../engine/ModelPair.js";
 import {DEFAULT_BATCH_SIZE, DEFAULT_CONTEXT_SIZE, DEFAULT_THREADS} from "../engine/EngineSettings.js";
@@ -10,7 +12,7 @@ export type ModelCliOptions = {
     threads: number,
     bigThreads?: number,
     littleThreads?: number,
-    contextSize: number,
+    contextSize?: number,
     batchSize: number
 };
 
@@ -22,15 +24,31 @@ export function addModelOptions(command: Command): Command {
         .addOption(new Option("--threads <n>", "CPU threads per model").argParser(parsePositiveInteger).default(DEFAULT_THREADS))
         .addOption(new Option("--big-threads <n>", "CPU threads of the big model (default: --threads)").argParser(parsePositiveInteger))
         .addOption(new Option("--little-threads <n>", "CPU threads of the little model (default: --threads)").argParser(parsePositiveInteger))
-        .addOption(new Option("--context-size <n>", "KV cache tokens per sequence").argParser(parsePositiveInteger).default(DEFAULT_CONTEXT_SIZE))
+        .addOption(new Option("--context-size <n>",
+            `KV cache tokens per sequence (default: ${DEFAULT_CONTEXT_SIZE}, or the models' trained length if shorter)`).argParser(parsePositiveInteger))
         .addOption(new Option("--batch-size <n>", "largest llama.cpp batch").argParser(parsePositiveInteger).default(DEFAULT_BATCH_SIZE));
 }
 
-export function loadPairFromOptions(options: ModelCliOptions, sequences?: number): Promise<ModelPair> {
+/**
+ * Loads the pair the options name, after warning (on standard error, once) about settings that
+ * work but hurt: more threads than cores, a context longer than a model was trained on.
+ */
+export async function loadPairFromOptions(options: ModelCliOptions, sequences?: number): Promise<ModelPair> {
+    const cores = availableParallelism();
+    for (const [flag, threads] of [["--threads", options.threads], ["--big-threads", options.bigThreads], ["--little-threads", options.littleThreads]] as const)
+        if (threads != null && threads > cores)
+            warn(`${flag} ${threads} is more than this machine's ${cores} cores: llama.cpp's threads then wait on each other and decoding can be 100× slower (use at most ${cores})`);
     const settings: PairEngineSettings = {
         threads: options.threads, contextSize: options.contextSize, batchSize: options.batchSize, sequences,
         big: {threads: options.bigThreads ?? options.threads},
         little: {threads: options.littleThreads ?? options.threads}
     };
-    return ModelPair.load({big: options.big, little: options.little}, settings);
+    const pair = await ModelPair.load({big: options.big, little: options.little}, settings);
+    const shorter = [pair.big, pair.little].filter((model) => options.contextSize != null && options.contextSize > model.model.trainContextSize);
+    if (shorter.length > 0)
+        warn(`--context-size ${options.contextSize} is above what ${shorter.map((model) => `${path.basename(model.filePath)} (${model.model.trainContextSize} tokens)`).join(" and ")} ` +
+            "was trained on: output degrades past that");
+    return pair;
 }
+
+const warn = (message: string) => process.stderr.write(`bild: warning: ${message}\n`);

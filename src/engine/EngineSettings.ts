@@ -3,7 +3,10 @@
  * per-step thread synchronisation dominates small models (2 threads: ≈70 tok/s, 1 thread: ≈1000+).
  */
 export const DEFAULT_THREADS = 1;
-/** Tokens per sequence's KV cache (prompt + generated tokens must fit). */
+/**
+ * Tokens per sequence's KV cache (prompt + generated tokens must fit), unless the model was trained
+ * on shorter sequences: then its trained length, past which its output degrades.
+ */
 export const DEFAULT_CONTEXT_SIZE = 1024;
 /** Largest batch llama.cpp evaluates at once; longer prompts are split. */
 export const DEFAULT_BATCH_SIZE = 512;
@@ -14,7 +17,7 @@ export const DEFAULT_SEQUENCES = 1;
 export type EngineSettings = {
     /** CPU threads per context. Defaults to {@link DEFAULT_THREADS}. */
     readonly threads?: number,
-    /** KV cache size in tokens, per sequence. Defaults to {@link DEFAULT_CONTEXT_SIZE}. */
+    /** KV cache size in tokens, per sequence. Defaults to {@link DEFAULT_CONTEXT_SIZE} or the model's trained length, whichever is smaller. */
     readonly contextSize?: number,
     /** Maximum tokens per llama.cpp batch. Defaults to {@link DEFAULT_BATCH_SIZE}. */
     readonly batchSize?: number,

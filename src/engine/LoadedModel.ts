@@ -38,7 +38,7 @@ export class LoadedModel implements AsyncDisposable {
         let context: LlamaContext;
         try {
             context = await model.createContext({
-                contextSize: settings.contextSize ?? DEFAULT_CONTEXT_SIZE,
+                contextSize: settings.contextSize ?? Math.min(DEFAULT_CONTEXT_SIZE, model.trainContextSize),
                 batchSize: settings.batchSize ?? DEFAULT_BATCH_SIZE,
                 threads,
                 sequences: settings.sequences ?? DEFAULT_SEQUENCES

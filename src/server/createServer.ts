@@ -14,6 +14,8 @@ import type {ServerMetrics} from "./ServerMetrics.js";
 
 /** Seconds a client told to back off (429) should wait before retrying. */
 const RETRY_AFTER_SECONDS = 1;
+/** A request's headers and body must arrive within this (a client that stalls one holds a socket, and shutdown waits for it). */
+export const REQUEST_TIMEOUT_MS = 10_000;
 
 /** Turns a chat into a prompt (the engine's `ChatFormatter`, or anything else in tests). */
 export interface ChatPromptFormatter {
@@ -51,6 +53,9 @@ export function createServer(options: ServerOptions): FastifyInstance {
     const {pool, metrics, modelId} = options;
     const app = Fastify({
         logger: options.logger ?? false,
+        requestTimeout: REQUEST_TIMEOUT_MS,
+        // close() ends idle keep-alive connections at once instead of waiting for their clients.
+        forceCloseConnections: "idle",
         // Wrong types are errors, not something to coerce; unknown fields are kept (clients send many).
         ajv: {customOptions: {coerceTypes: false, removeAdditional: false, allErrors: false}}
     });

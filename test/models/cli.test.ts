@@ -2,7 +2,7 @@ import {after, before, describe, it} from "node:test";
 import assert from "node:assert/strict";
 import {spawn} from "node:child_process";
 import {mkdtemp, rm, writeFile, copyFile, truncate} from "node:fs/promises";
-import {tmpdir} from "node:os";
+import {availableParallelism, tmpdir} from "node:os";
 import path from "node:path";
 import {BUNDLED_PAIR} from "../support/fixtures.js";
 import {writeForeignTokenizerModel} from "../support/foreignTokenizer.js";
@@ -89,7 +89,7 @@ describe("bild generate (CLI, real models)", () => {
     });
 
     it("stops on Ctrl-C with exit code 130, keeping the text streamed so far", async () => {
-        const child = spawn(process.execPath, [CLI, ...PAIR_ARGS, "--prompt", "def f():", "--max-tokens", "900", "--mode", "big"],
+        const child = spawn(process.execPath, [CLI, ...PAIR_ARGS, "--prompt", "def f():", "--max-tokens", "400", "--mode", "big"],
             {stdio: ["ignore", "pipe", "pipe"]});
         let stdout = "";
         let stderr = "";
@@ -146,7 +146,7 @@ describe("bild generate (CLI, real models)", () => {
             [["--fallback-threshold", "-0.5"], /--fallback-threshold <p>.*'-0.5' is invalid. expected a number ≥ 0\./],
             [["--fallback-threshold", "often"], /--fallback-threshold.*'often' is invalid/],
             [["--rollback-threshold", "-1"], /--rollback-threshold.*invalid. expected a number ≥ 0 or inf/],
-            [["--max-little-tokens", "0"], /--max-little-tokens.*invalid. expected an integer ≥ 1 or inf/],
+            [["--max-little-tokens", "0"], /--max-little-tokens.*invalid. expected an integer from 1 to 64 or inf/],
             [["--max-tokens", "0"], /--max-tokens.*invalid. expected an integer ≥ 1/],
             [["--max-tokens", "-3"], /--max-tokens.*invalid/],
             [["--mode", "speculative", "--draft-tokens", "1.5"], /--draft-tokens.*invalid/],
@@ -165,6 +165,17 @@ describe("bild generate (CLI, real models)", () => {
         ];
         for (const [args, pattern] of cases)
             assertUsageError(await runCli(["generate", "--prompt", "x", ...args]), pattern);
+    });
+
+    it("warns once about more threads than cores and a context longer than the models were trained on", async () => {
+        const run = await runCli([...PAIR_ARGS, "--prompt", "def f():", "--mode", "big", "--max-tokens", "2",
+            "--little-threads", String(availableParallelism() + 1), "--context-size", "600"]);
+        assert.equal(run.code, 0, run.stderr);
+        assert.deepEqual(run.stderr.trim().split("\n"), [
+            `bild: warning: --little-threads ${availableParallelism() + 1} is more than this machine's ${availableParallelism()} cores: ` +
+            `llama.cpp's threads then wait on each other and decoding can be 100× slower (use at most ${availableParallelism()})`,
+            "bild: warning: --context-size 600 is above what py-big.gguf (512 tokens) and py-little.gguf (512 tokens) was trained on: output degrades past that"
+        ]);
     });
 
     it("rejects a prompt longer than the context, and an empty standard input", async () => {

@@ -2,6 +2,7 @@ import {after, before, describe, it} from "node:test";
 import assert from "node:assert/strict";
 import OpenAI from "openai";
 import autocannon from "autocannon";
+import {connect, type Socket} from "node:net";
 import {BUNDLED_PAIR, readFixturePrompts} from "../support/fixtures.js";
 import {startServer, type ServerProcess} from "../support/serverProcess.js";
 
@@ -215,5 +216,38 @@ describe("bild serve admission (bundled Python pair, --parallel 1)", () => {
         assert.equal(next.status, 200);
         const metrics = await (await fetch(`${server.url}/metrics`)).text();
         assert.match(metrics, /bild_requests_total\{endpoint="\/v1\/completions",status="aborted"\} [1-9]/, "the disconnect is counted");
+    });
+});
+
+describe("bild serve shutdown (bundled Python pair)", () => {
+    /** A client that sends headers and half a body, then stalls. */
+    async function stallingClient(url: string): Promise<Socket> {
+        const {hostname, port} = new URL(url);
+        const socket = connect(Number(port), hostname);
+        await new Promise((resolve) => socket.once("connect", resolve));
+        socket.on("error", () => {});
+        socket.write(`POST /v1/completions HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"pro`);
+        return socket;
+    }
+    const exitOf = (child: ServerProcess["child"]) => new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+
+    it("on SIGTERM stops even with a client stalled mid-body, and exits 0", {timeout: 120_000}, async () => {
+        const server = await startServer([...PAIR_ARGS]);
+        const socket = await stallingClient(server.url);
+        const exit = exitOf(server.child);
+        server.child.kill("SIGTERM");
+        assert.equal(await exit, 0);
+        socket.destroy();
+    });
+
+    it("exits at once on a second signal", {timeout: 120_000}, async () => {
+        const server = await startServer([...PAIR_ARGS]);
+        const socket = await stallingClient(server.url);
+        const exit = exitOf(server.child);
+        server.child.kill("SIGTERM");
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        server.child.kill("SIGTERM");
+        assert.equal(await exit, 1);
+        socket.destroy();
     });
 });

@@ -126,7 +126,7 @@ describe("bench rows", () => {
     it("rejects bad grids and modes", () => {
         assert.throws(() => parseBenchGrid(["speed=1"]), /bad grid "speed=1": write KEY=V1,V2,… with KEY one of run-confidence, fallback-threshold/);
         assert.throws(() => parseBenchGrid(["fallback-threshold=0.1,x"]), /bad grid value "x" for fallback-threshold: use a number ≥ 0/);
-        assert.throws(() => parseBenchGrid(["draft-tokens=0"]), /bad grid value "0" for draft-tokens: use an integer ≥ 1/);
+        assert.throws(() => parseBenchGrid(["draft-tokens=0"]), /bad grid value "0" for draft-tokens: use an integer from 1 to 64/);
         assert.throws(() => parseModes(["big", "turbo"]), /unknown bench mode "turbo"/);
     });
 });

@@ -74,8 +74,10 @@ describe("planDecoding", () => {
         rejects({rollbackThreshold: -1}, /^rollbackThreshold must be a number ≥ 0 or inf, got -1$/);
         rejects({maxTokens: 0}, /^maxTokens must be an integer ≥ 1, got 0$/);
         rejects({maxTokens: 2.5}, /maxTokens must be an integer/);
-        rejects({maxLittleTokens: 0}, /maxLittleTokens must be an integer ≥ 1 or inf/);
-        rejects({mode: "speculative", draftTokens: -3}, /draftTokens must be an integer ≥ 1/);
+        rejects({maxLittleTokens: 0}, /maxLittleTokens must be an integer from 1 to 64 or inf/);
+        rejects({maxLittleTokens: 65}, /maxLittleTokens must be an integer from 1 to 64 or inf, got 65/);
+        rejects({mode: "speculative", draftTokens: 1_000_000}, /draftTokens must be an integer from 1 to 64, got 1000000/);
+        rejects({mode: "speculative", draftTokens: -3}, /draftTokens must be an integer from 1 to 64/);
         rejects({mode: "fast" as never}, /^mode must be one of big, little, speculative, bild, got fast$/);
         rejects({stop: [""]}, /stop must be non-empty strings/);
         rejects({runConfidence: 1.5}, /runConfidence must be a number from 0 to 1/);

@@ -81,6 +81,7 @@ describe("the OpenAI server on scripted models (in process)", () => {
         for (const [body, pattern] of [
             [{prompt: "a", bild: {fallback: 0.6}}, /must NOT have additional properties/],
             [{prompt: "a", bild: {maxLittleTokens: 0}}, /maxLittleTokens must be >= 1/],
+            [{prompt: "a", bild: {mode: "speculative", draftTokens: 1_000_000}}, /draftTokens must be <= 64/],
             [{prompt: "a", top_p: 1.5}, /top_p must be <= 1/],
             [{prompt: "a", stop: ["a", "b", "c", "d", "e"]}, /stop/],
             [{prompt: "a", bild: {strict: true, rollbackThreshold: 1}}, /strict and rollbackThreshold are two verification rules/]

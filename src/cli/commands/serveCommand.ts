@@ -15,6 +15,13 @@ const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8080;
 const DEFAULT_PARALLEL = 1;
 const DEFAULT_QUEUE = 16;
+/**
+ * Seconds a request's generation may take unless `--time-limit` or the request says otherwise, so
+ * that no request holds a slot for long (128 tokens take 1–3 s on the 2-core reference machine).
+ */
+const DEFAULT_SERVE_TIME_LIMIT = 60;
+/** After SIGTERM / SIGINT, running generations get this long to finish before connections are cut. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Names a server bound to these answers to by default; other `Host` headers get 403 (DNS rebinding). */
 const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1"];
@@ -24,7 +31,8 @@ type ServeOptions = ModelCliOptions & {
 };
 
 export function createServeCommand(): Command {
-    const command = new Command("serve").description("serve the OpenAI API (completions, chat completions) with BiLD decoding");
+    const command = new Command("serve").description("serve the OpenAI API (completions, chat completions) with BiLD decoding; " +
+        `the decoding flags set every request's defaults, and requests get --time-limit ${DEFAULT_SERVE_TIME_LIMIT} unless it or they say otherwise`);
     addModelOptions(command);
     addDecodingOptions(command);
     return command
@@ -40,7 +48,7 @@ export function createServeCommand(): Command {
 }
 
 async function runServe(options: ServeOptions): Promise<void> {
-    const defaults = decodingSettingsOf(options);
+    const defaults = {timeLimit: DEFAULT_SERVE_TIME_LIMIT, ...decodingSettingsOf(options)};
     // Checked before loading models; each request is planned with its own settings over these.
     checkSettings(defaults, modeOf(defaults));
     const pair = await loadPairFromOptions(options, options.parallel);
@@ -68,7 +76,13 @@ async function runServe(options: ServeOptions): Promise<void> {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);
     });
+    process.stderr.write(`bild serve: shutting down: running generations have ${SHUTDOWN_GRACE_MS / 1000} s to finish (signal again to stop at once)\n`);
+    const now = () => process.exit(1);
+    process.once("SIGINT", now);
+    process.once("SIGTERM", now);
+    const grace = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
     await app.close();
+    clearTimeout(grace);
     await pool[Symbol.asyncDispose]();
     await pair[Symbol.asyncDispose]();
 }

@@ -89,9 +89,13 @@ export const DECODING_SETTINGS = {
         kind: "number", min: 0, metavar: "p", modes: BILD, rule: "drafting", server: "bild", short: "fb",
         defaultNote: "the run-confidence rule", doc: "BiLD, the paper's drafting rule: hand over to big when the little model's top probability is below α_FB"
     },
-    /** BiLD: most little tokens in a row before the big model runs (`Infinity`: no limit). Defaults to 10, the paper's. */
+    /**
+     * BiLD: most little tokens in a row before the big model runs (`Infinity`: no limit, which a
+     * server request cannot ask for). Defaults to 10, the paper's. At most 64: a longer run only
+     * adds drafts that a rollback throws away, and each costs a little-model call.
+     */
     maxLittleTokens: {
-        kind: "integer", min: 1, infinity: true, default: 10, metavar: "n", modes: BILD, server: "bild", short: "n",
+        kind: "integer", min: 1, max: 64, infinity: true, default: 10, metavar: "n", modes: BILD, server: "bild", short: "n",
         doc: "BiLD: most little tokens in a row (inf: no limit)"
     },
     /**
@@ -113,9 +117,13 @@ export const DECODING_SETTINGS = {
         kind: "number", min: 0, infinity: true, metavar: "nats", modes: BILD, rule: "verification", server: "bild", short: "rb",
         defaultNote: "lossless, see --strict", doc: "BiLD, the paper's lossy verification: keep a little token unless −log p_big exceeds α_RB (inf: never roll back)"
     },
-    /** Speculative decoding: tokens drafted per big call. Defaults to 4. */
+    /**
+     * Speculative decoding: tokens drafted per big call. Defaults to 4. At most 64: with every
+     * rejection a whole draft is thrown away and drafted again, so a huge k turns a request's work
+     * quadratic in its length.
+     */
     draftTokens: {
-        kind: "integer", min: 1, default: 4, metavar: "k", modes: ["speculative"], server: "bild", short: "k",
+        kind: "integer", min: 1, max: 64, default: 4, metavar: "k", modes: ["speculative"], server: "bild", short: "k",
         doc: "speculative: tokens drafted per big call"
     },
     /** Softmax temperature; 0 picks the most likely token (greedy, what BiLD's guarantees are stated for). Defaults to 0. */
