@@ -209,6 +209,25 @@ export function createServer(options: ServerOptions): FastifyInstance {
     return app;
 }
 
+/**
+ * OpenAI request fields this server does not implement, with the values that change nothing (which
+ * clients such as LangChain send by default, and which are accepted).
+ */
+const IGNORABLE_FIELDS: Readonly<Record<string, (value: unknown) => boolean>> = {
+    echo: (value) => value === false,
+    suffix: (value) => value === "",
+    best_of: (value) => value === 1,
+    logit_bias: (value) => typeof value === "object" && value !== null && Object.keys(value).length === 0,
+    frequency_penalty: (value) => value === 0,
+    presence_penalty: (value) => value === 0,
+    logprobs: (value) => value === false || value === 0,
+    top_logprobs: (value) => value === 0,
+    tools: (value) => Array.isArray(value) && value.length === 0,
+    tool_choice: (value) => value === "none",
+    functions: (value) => Array.isArray(value) && value.length === 0,
+    response_format: (value) => typeof value === "object" && value !== null && (value as {type?: unknown}).type === "text"
+};
+
 function checkRequest(body: CommonRequestBody, modelId: string) {
     if (body.model != null && body.model !== modelId)
         return {
@@ -217,5 +236,11 @@ function checkRequest(body: CommonRequestBody, modelId: string) {
         } as const;
     if (body.n != null && body.n !== 1)
         return {status: 400, type: "invalid_request_error", code: null, param: "n", message: "n must be 1: one choice per request"} as const;
+    for (const [field, neutral] of Object.entries(IGNORABLE_FIELDS))
+        if (body[field] != null && !neutral(body[field]))
+            return {
+                status: 400, type: "invalid_request_error", code: "unsupported_parameter", param: field,
+                message: `${field} ${JSON.stringify(body[field]).slice(0, 60)} is not supported by this server: leave it out (or send its neutral value)`
+            } as const;
     return undefined;
 }

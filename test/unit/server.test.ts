@@ -147,6 +147,16 @@ describe("the OpenAI server's edges: API keys, Host checks, what real clients se
             assert.equal(refused.statusCode, 400);
             assert.match(refused.json().error.message, pattern);
         }
+        const neutral = await post("/v1/completions", {prompt: "ab", echo: false, best_of: 1, logit_bias: {}, frequency_penalty: 0,
+            presence_penalty: 0, logprobs: null, suffix: null, response_format: {type: "text"}, tools: []});
+        assert.equal(neutral.statusCode, 200, neutral.body);
+        for (const [field, value] of [["echo", true], ["logit_bias", {"1": 5}], ["presence_penalty", 0.5], ["logprobs", 2],
+            ["tools", [{type: "function"}]], ["response_format", {type: "json_object"}], ["best_of", 3], ["suffix", "}"]] as const) {
+            const refused = await post("/v1/completions", {prompt: "ab", [field]: value});
+            assert.equal(refused.statusCode, 400, field);
+            assert.equal(refused.json().error.param, field);
+            assert.match(refused.json().error.message, new RegExp(`^${field} .* is not supported by this server`));
+        }
         const unknown = await post("/v1/completions", {model: "gpt-4", prompt: "ab"});
         assert.equal(unknown.statusCode, 404);
         assert.equal(unknown.json().error.code, "model_not_found");
