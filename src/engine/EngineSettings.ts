@@ -1,6 +1,6 @@
 /**
  * Threads per context. On the 2-core reference machine one thread decoded fastest: llama.cpp's
- * per-step thread synchronisation dominates small models (2 threads: ≈70 tok/s, 1 thread: ≈1000+).
+ * per-step thread synchronisation dominates small models (measured in docs/defaults.md).
  */
 export const DEFAULT_THREADS = 1;
 /**

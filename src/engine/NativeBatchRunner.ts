@@ -2,8 +2,8 @@ import type {Llama, LlamaContext, LlamaContextSequence, LlamaModel} from "node-l
 
 /*
  * node-llama-cpp's public `controlledEvaluate` queues each call through its batch scheduler, takes
- * two locks and creates and frees a native sampler per call: ≈0.45 ms per call on the 2-core
- * reference machine, as much as the little model's own compute. The decoding loop makes one call
+ * two locks and creates and frees a native sampler per call: on the reference machine as much time
+ * as the little model's own compute (measured in docs/engine.md). The decoding loop makes one call
  * per little token, so this class drives the same native context directly: one reusable greedy
  * sampler (plus a few top-k ones for sampling), one batch per call. These are node-llama-cpp
  * internals of the exact version pinned in package.json; `NativeBatchRunner.attach` checks them.

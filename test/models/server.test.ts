@@ -2,9 +2,10 @@ import {after, before, describe, it} from "node:test";
 import assert from "node:assert/strict";
 import OpenAI from "openai";
 import autocannon from "autocannon";
-import {connect, type Socket} from "node:net";
+import {connect, createServer as createNetServer, type AddressInfo, type Socket} from "node:net";
 import {BUNDLED_PAIR, readFixturePrompts} from "../support/fixtures.js";
 import {startServer, type ServerProcess} from "../support/serverProcess.js";
+import {runCli} from "../support/runCli.js";
 
 const MODEL = "py-big";
 const PAIR_ARGS = ["--big", BUNDLED_PAIR.big, "--little", BUNDLED_PAIR.little];
@@ -149,6 +150,21 @@ describe("bild serve (OpenAI API, bundled Python pair)", () => {
         assert.equal(ok.usage!.completion_tokens, 4);
     });
 
+    it("closes the socket after [DONE] when the client sent Connection: close", {timeout: 60_000}, async () => {
+        const {hostname, port} = new URL(server.url);
+        const body = JSON.stringify({prompt: PROMPTS[3]!, max_tokens: 8, stream: true});
+        const socket = connect(Number(port), hostname);
+        let received = "";
+        socket.on("data", (chunk) => received += chunk);
+        const closed = new Promise((resolve) => socket.once("end", resolve));
+        socket.write(`POST /v1/completions HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\n` +
+            `Connection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        await closed;
+        assert.match(received, /data: \[DONE\]/);
+        assert.match(received, /^connection: close/im);
+        socket.destroy();
+    });
+
     it("exposes Prometheus metrics", async () => {
         const text = await (await fetch(`${server.url}/metrics`)).text();
         for (const name of ["bild_requests_total", "bild_generated_tokens_total", "bild_fallbacks_total", "bild_rollbacks_total",
@@ -238,6 +254,27 @@ describe("bild serve shutdown (bundled Python pair)", () => {
         server.child.kill("SIGTERM");
         assert.equal(await exit, 0);
         socket.destroy();
+    });
+
+    it("reports startup errors in one line with exit code 2", {timeout: 120_000}, async () => {
+        const taken = createNetServer();
+        await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+        const {port} = taken.address() as AddressInfo;
+        try {
+            for (const [args, pattern] of [
+                [["--port", String(port)], new RegExp(`^bild: error: 127\\.0\\.0\\.1:${port} is already in use: stop what listens there, or pick another --port`)],
+                [["--port", "70000"], /--port <n>.*'70000' is invalid. expected a port from 0 to 65535/],
+                // An address of the documentation range (TEST-NET-3): binding to it fails, nothing is sent.
+                [["--host", "203.0.113.5", "--port", "0"], /^bild: error: cannot listen on host "203\.0\.113\.5": it is not an address of this machine/]
+            ] as const) {
+                const run = await runCli(["serve", ...PAIR_ARGS, "--host", "127.0.0.1", ...args]);
+                assert.equal(run.code, 2, run.stderr);
+                assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
+                assert.match(run.stderr.trim(), pattern);
+            }
+        } finally {
+            taken.close();
+        }
     });
 
     it("exits at once on a second signal", {timeout: 120_000}, async () => {

@@ -17,7 +17,8 @@ const DEFAULT_PARALLEL = 1;
 const DEFAULT_QUEUE = 16;
 /**
  * Seconds a request's generation may take unless `--time-limit` or the request says otherwise, so
- * that no request holds a slot for long (128 tokens take 1–3 s on the 2-core reference machine).
+ * that no request holds a slot for long (a 128-token request takes a few seconds on the reference
+ * machine, docs/defaults.md).
  */
 const DEFAULT_SERVE_TIME_LIMIT = 60;
 /** After SIGTERM / SIGINT, running generations get this long to finish before connections are cut. */
