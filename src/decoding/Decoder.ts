@@ -1,4 +1,4 @@
-import type {ModelSequence, Token} from "../engine/ModelSequence.js";
+import type {LogitPairs, ModelSequence, Token} from "../engine/ModelSequence.js";
 import type {ModelPair} from "../engine/ModelPair.js";
 import type {TextCodec} from "../engine/Tokenizer.js";
 import {BildUsageError} from "../errors.js";
@@ -22,6 +22,12 @@ export type DecoderParts = {
     /** Tokens each sequence can hold: prompt + max tokens must fit. */
     readonly contextSize: number
 };
+
+/** A token, its text, and the big model's log-probability of it there. */
+export type ScoredToken = {readonly token: Token, readonly text: string, readonly logprob: number};
+
+/** The big model's view of one output token, and of the most likely tokens at its position. */
+export type TokenScore = ScoredToken & {readonly top: readonly ScoredToken[]};
 
 /** Text chunks as they become final, plus the full result once the iteration ends. */
 export type GenerationStream = AsyncIterable<string> & {
@@ -76,6 +82,45 @@ export class Decoder implements AsyncDisposable {
         result.catch(() => {});
         const chunks = this.#streamChunks(prompt, resolved, settle);
         return {result, [Symbol.asyncIterator]: () => chunks};
+    }
+
+    /**
+     * The big model's raw log-probabilities of `tokens` after `prompt` (temperature and truncation not
+     * applied), and at each position its `topK` most likely tokens with theirs: one batched big-model
+     * pass (two with `topK`), for callers that report log-probabilities (the server's `logprobs`).
+     */
+    public async scoreWithBig(promptInput: string | readonly Token[], tokens: readonly Token[], topK = 0): Promise<TokenScore[]> {
+        this.#acquire();
+        try {
+            const {big, codec} = this.#parts;
+            const prompt = typeof promptInput === "string" ? codec.encodePrompt(promptInput) : promptInput;
+            if (tokens.length === 0 || prompt.length === 0)
+                return [];
+            // Position i's distribution comes out of the token before it: the prompt's last, then the output's.
+            const fed = [prompt.at(-1)!, ...tokens.slice(0, -1)];
+            await reusePromptPrefix(big, prompt);
+            if (big.tokens.length < prompt.length - 1)
+                await big.evaluate(prompt.slice(big.tokens.length, -1), 1);
+            const facts = await big.evaluate(fed, tokens.length, tokens);
+            let alternatives: LogitPairs[] = [];
+            if (topK > 0) {
+                await big.truncate(prompt.length - 1);
+                alternatives = await big.evaluateLogits(fed, tokens.length, topK);
+            }
+            return facts.map((fact, i) => {
+                const pairs = alternatives[i] ?? [];
+                const top: ScoredToken[] = [];
+                // −log p(x) = l_max − l_x + ln Σ exp(l − l_max), and the top probability is 1 / Σ.
+                const logitMax = Math.max(...pairs.filter((_, k) => k % 2 === 1));
+                for (let k = 0; k < pairs.length; k += 2)
+                    top.push({token: pairs[k]!, text: codec.piece(pairs[k]!), logprob: pairs[k + 1]! - logitMax + Math.log(fact.topProbability)});
+                // The engine may return more than the k asked for (the seam promises at least them).
+                top.sort((a, b) => b.logprob - a.logprob);
+                return {token: tokens[i]!, text: codec.piece(tokens[i]!), logprob: -fact.scoredNll, top: top.slice(0, topK)};
+            });
+        } finally {
+            this.#busy = false;
+        }
     }
 
     /** Empties both KV caches, so that the next generation pays for its whole prompt. */

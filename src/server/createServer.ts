@@ -103,24 +103,33 @@ export function createServer(options: ServerOptions): FastifyInstance {
         const promptInput: string | Token[] = typeof prompt === "string"
             ? prompt
             : typeof prompt[0] === "string" ? prompt[0] : prompt as number[];
-        return serve(request, reply, "completions", promptInput, []);
+        return serve(request, reply, "completions", promptInput, [], request.body.logprobs ?? undefined);
     });
     app.post<{Body: ChatRequestBody}>("/v1/chat/completions", {schema: {body: chatBodySchema}}, (request, reply) => {
         const messages = chatMessagesOf(request.body.messages);
         if ("error" in messages)
             return reply.status(400).send(errorBody(messages.error, "invalid_request_error", "messages"));
+        const {logprobs, top_logprobs: alternatives} = request.body;
+        if (alternatives != null && alternatives > 0 && logprobs !== true)
+            return reply.status(400).send(errorBody("top_logprobs needs logprobs: true", "invalid_request_error", "top_logprobs"));
         const formatted = options.chat.format(messages);
-        return serve(request, reply, "chat", formatted.tokens, formatted.stop);
+        return serve(request, reply, "chat", formatted.tokens, formatted.stop, logprobs === true ? alternatives ?? 0 : undefined);
     });
 
+    /**
+     * @param alternatives - set when the request asks for log-probabilities: how many of the most
+     *   likely tokens to report at each position besides the one generated.
+     */
     async function serve(
         request: FastifyRequest<{Body: CommonRequestBody}>, reply: FastifyReply, endpoint: Endpoint,
-        prompt: string | Token[], formatStops: readonly string[]
+        prompt: string | Token[], formatStops: readonly string[], alternatives?: number
     ): Promise<unknown> {
         const body = request.body;
         const rejection = checkRequest(body, modelId);
         if (rejection != null)
             return reply.status(rejection.status).send(errorBody(rejection.message, rejection.type, rejection.param, rejection.code));
+        if (alternatives != null && body.stream === true)
+            return reply.status(400).send(errorBody("logprobs are not streamed by this server: leave out stream or logprobs", "invalid_request_error", "logprobs"));
         const abort = new AbortController();
         // A client that goes away aborts its generation (or leaves the queue) and frees its decoder.
         const started = performance.now();
@@ -157,7 +166,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
                 return await streamResponse(reply, decoder, prompt, plan, endpoint, body.stream_options?.include_usage === true);
             const result = await decoder.generate(prompt, plan);
             metrics.recordGeneration(result.stats);
-            return reply.send(completionResponse(result, endpoint, plan.mode, modelId));
+            const scores = alternatives == null ? undefined : {tokens: await decoder.scoreWithBig(prompt, result.tokens, alternatives), alternatives};
+            return reply.send(completionResponse(result, endpoint, plan.mode, modelId, scores));
         } catch (error) {
             if (abort.signal.aborted) {
                 if (!reply.sent)
@@ -220,8 +230,6 @@ const IGNORABLE_FIELDS: Readonly<Record<string, (value: unknown) => boolean>> = 
     logit_bias: (value) => typeof value === "object" && value !== null && Object.keys(value).length === 0,
     frequency_penalty: (value) => value === 0,
     presence_penalty: (value) => value === 0,
-    logprobs: (value) => value === false || value === 0,
-    top_logprobs: (value) => value === 0,
     tools: (value) => Array.isArray(value) && value.length === 0,
     tool_choice: (value) => value === "none",
     functions: (value) => Array.isArray(value) && value.length === 0,

@@ -1,4 +1,5 @@
 import {randomUUID} from "node:crypto";
+import type {TokenScore} from "../decoding/Decoder.js";
 import type {FinishReason, GenerationResult} from "../decoding/GenerationResult.js";
 
 export type OpenAiFinishReason = "stop" | "length";
@@ -45,12 +46,55 @@ export function responseHeader(endpoint: Endpoint, modelId: string) {
     return {id: `${endpoint === "chat" ? "chatcmpl" : "cmpl"}-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: modelId};
 }
 
-/** The whole (non-streamed) response to a request. */
-export function completionResponse(result: GenerationResult, endpoint: Endpoint, mode: string, modelId: string) {
+/** The scored tokens that make up `text` (a stop string's tokens and the end-of-generation token are not part of it). */
+function scoresOfText(scores: readonly TokenScore[], text: string): TokenScore[] {
+    const kept: TokenScore[] = [];
+    let offset = 0;
+    for (const score of scores) {
+        if (offset >= text.length)
+            break;
+        kept.push(score);
+        offset += score.text.length;
+    }
+    return kept;
+}
+
+/** OpenAI's `logprobs` of a completion choice: per token, its text, log-probability, offset and alternatives. */
+function completionLogprobs(scores: readonly TokenScore[], alternatives: number) {
+    let offset = 0;
+    return {
+        tokens: scores.map((score) => score.text),
+        token_logprobs: scores.map((score) => score.logprob),
+        top_logprobs: alternatives === 0 ? null : scores.map((score) => Object.fromEntries(score.top.map((top) => [top.text, top.logprob]))),
+        text_offset: scores.map((score) => (offset += score.text.length) - score.text.length)
+    };
+}
+
+const bytesOf = (text: string) => [...Buffer.from(text, "utf8")];
+
+/** OpenAI's `logprobs` of a chat choice. */
+function chatLogprobs(scores: readonly TokenScore[]) {
+    return {
+        content: scores.map((score) => ({
+            token: score.text, logprob: score.logprob, bytes: bytesOf(score.text),
+            top_logprobs: score.top.map((top) => ({token: top.text, logprob: top.logprob, bytes: bytesOf(top.text)}))
+        })),
+        refusal: null
+    };
+}
+
+/**
+ * The whole (non-streamed) response to a request. `scores`: the big model's scores of the
+ * generated tokens, when the request asked for log-probabilities.
+ */
+export function completionResponse(
+    result: GenerationResult, endpoint: Endpoint, mode: string, modelId: string, scores?: {readonly tokens: readonly TokenScore[], readonly alternatives: number}
+) {
     const finish_reason = toOpenAiFinishReason(result.finishReason);
+    const kept = scores == null ? undefined : scoresOfText(scores.tokens, result.text);
     const choice = endpoint === "chat"
-        ? {index: 0, message: {role: "assistant", content: result.text}, logprobs: null, finish_reason}
-        : {index: 0, text: result.text, logprobs: null, finish_reason};
+        ? {index: 0, message: {role: "assistant", content: result.text}, logprobs: kept == null ? null : chatLogprobs(kept), finish_reason}
+        : {index: 0, text: result.text, logprobs: kept == null ? null : completionLogprobs(kept, scores!.alternatives), finish_reason};
     return {
         ...responseHeader(endpoint, modelId), object: endpoint === "chat" ? "chat.completion" : "text_completion", choices: [choice],
         usage: usageOf(result), bild: bildStatsOf(mode, result)

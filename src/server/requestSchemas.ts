@@ -14,10 +14,10 @@ export type CommonRequestBody = {
     bild?: Record<string, unknown> | null
 } & Record<string, unknown>;
 
-export type CompletionRequestBody = CommonRequestBody & {prompt: string | string[] | number[]};
+export type CompletionRequestBody = CommonRequestBody & {prompt: string | string[] | number[], logprobs?: number | null};
 /** A chat message as OpenAI clients send it: content as text, as text parts, or null. */
 export type RequestChatMessage = {role: string, content?: string | null | {type: string, text?: string}[]};
-export type ChatRequestBody = CommonRequestBody & {messages: RequestChatMessage[]};
+export type ChatRequestBody = CommonRequestBody & {messages: RequestChatMessage[], logprobs?: boolean | null, top_logprobs?: number | null};
 
 /**
  * The request's messages in the formatter's terms (`developer` is OpenAI's newer name for
@@ -90,11 +90,16 @@ const commonProperties = {
     bild: {type: ["object", "null"], additionalProperties: false, properties: settingProperties("bild")}
 };
 
+/** Most alternatives per position a request may ask for (OpenAI's limits: 5 for completions, 20 for chat). */
+export const MAX_COMPLETION_LOGPROBS = 5;
+export const MAX_CHAT_TOP_LOGPROBS = 20;
+
 export const completionBodySchema = {
     type: "object",
     required: ["prompt"],
     properties: {
         ...commonProperties,
+        logprobs: {type: ["integer", "null"], minimum: 0, maximum: MAX_COMPLETION_LOGPROBS},
         prompt: {anyOf: [
             {type: "string"},
             {type: "array", items: {type: "string"}, minItems: 1, maxItems: 1},
@@ -108,6 +113,8 @@ export const chatBodySchema = {
     required: ["messages"],
     properties: {
         ...commonProperties,
+        logprobs: {type: ["boolean", "null"]},
+        top_logprobs: {type: ["integer", "null"], minimum: 0, maximum: MAX_CHAT_TOP_LOGPROBS},
         messages: {
             type: "array",
             minItems: 1,

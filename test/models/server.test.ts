@@ -66,6 +66,24 @@ describe("bild serve (OpenAI API, bundled Python pair)", () => {
         assert.equal(defaults.choices[0]!.text, big.choices[0]!.text, "the server's defaults are lossless too");
     });
 
+    it("returns the big model's log-probabilities through the official client (completions and chat)", async () => {
+        const completion = await client.completions.create({model: MODEL, prompt: PROMPTS[1]!, max_tokens: 16, logprobs: 3});
+        const {tokens, token_logprobs, top_logprobs} = completion.choices[0]!.logprobs!;
+        assert.equal(tokens!.join(""), completion.choices[0]!.text);
+        for (const [i, logprob] of token_logprobs!.entries()) {
+            const alternatives = Object.values(top_logprobs![i]!);
+            assert.equal(alternatives.length, 3);
+            // Lossless greedy output: each token is the big model's most likely one (up to batch rounding).
+            assert.ok(logprob <= 0 && Math.abs(Math.max(...alternatives) - logprob) < 1e-3, `token ${i}: ${logprob} vs ${alternatives}`);
+        }
+        const chat = await client.chat.completions.create({
+            model: MODEL, messages: [{role: "user", content: PROMPTS[1]!}], max_tokens: 8, logprobs: true, top_logprobs: 2
+        });
+        const content = chat.choices[0]!.logprobs!.content!;
+        assert.equal(content.map((entry) => entry.token).join(""), chat.choices[0]!.message.content);
+        assert.ok(content.every((entry) => entry.top_logprobs.length === 2 && entry.logprob <= 0));
+    });
+
     it("samples: top_p / top_k / min_p / seed; the same seed repeats the output, strict bild too", async () => {
         const sample = (seed: number, bild: object) => client.completions.create({
             model: MODEL, prompt: PROMPTS[2]!, max_tokens: 24, temperature: 0.9, top_p: 0.95, seed,
@@ -277,14 +295,25 @@ describe("bild serve shutdown (bundled Python pair)", () => {
         }
     });
 
-    it("exits at once on a second signal", {timeout: 120_000}, async () => {
+    it("exits at once on a second signal, while a generation still runs", {timeout: 120_000}, async () => {
         const server = await startServer([...PAIR_ARGS]);
-        const socket = await stallingClient(server.url);
+        const controller = new AbortController();
+        const response = await fetch(`${server.url}/v1/completions`, {
+            method: "POST", headers: {"content-type": "application/json"}, signal: controller.signal,
+            body: JSON.stringify({prompt: PROMPTS[6]!, max_tokens: 400, stream: true, bild: {mode: "big"}})
+        });
+        const reader = response.body!.getReader();
+        await reader.read();
         const exit = exitOf(server.child);
+        // Two signals sent at once may arrive as one: the second goes once the first is taken.
+        const shuttingDown = new Promise((resolve) => server.child.stderr!.on("data", (chunk: Buffer) => {
+            if (chunk.toString().includes("shutting down"))
+                resolve(undefined);
+        }));
         server.child.kill("SIGTERM");
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await shuttingDown;
         server.child.kill("SIGTERM");
         assert.equal(await exit, 1);
-        socket.destroy();
+        controller.abort();
     });
 });

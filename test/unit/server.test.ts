@@ -77,6 +77,38 @@ describe("the OpenAI server on scripted models (in process)", () => {
         assert.equal((await complete({prompt: "abc", bild: {timeLimit: 0}})).statusCode, 400);
     });
 
+    it("returns the big model's log-probabilities of the tokens it returns, with the most likely alternatives", async () => {
+        const body = (await complete({prompt: "abc", logprobs: 2})).json();
+        const {tokens, token_logprobs, top_logprobs, text_offset} = body.choices[0].logprobs;
+        assert.equal(tokens.join(""), body.choices[0].text);
+        assert.deepEqual(text_offset, tokens.map((_: string, i: number) => tokens.slice(0, i).join("").length));
+        const context = fakeCodec.encodePrompt("abc");
+        for (const [i, token] of tokens.entries()) {
+            const logits = fakeLogits(context, 1);
+            const logSum = Math.log(logits.reduce((sum, logit) => sum + Math.exp(logit), 0));
+            const id = "abcdefg".indexOf(token);
+            assert.ok(Math.abs(token_logprobs[i] - (logits[id]! - logSum)) < 1e-9, `token ${i}: ${token_logprobs[i]}`);
+            assert.equal(Object.keys(top_logprobs[i]).length, 2);
+            // Greedy and lossless: every token is the big model's most likely one.
+            assert.ok(Math.abs(Math.max(...Object.values(top_logprobs[i]) as number[]) - token_logprobs[i]) < 1e-9);
+            context.push(id);
+        }
+        const chat = (await app.inject({method: "POST", url: "/v1/chat/completions",
+            payload: {messages: [{role: "user", content: "abc"}], logprobs: true, top_logprobs: 1}})).json();
+        const content = chat.choices[0].logprobs.content;
+        assert.deepEqual(content.map((entry: {logprob: number}) => entry.logprob), token_logprobs);
+        assert.ok(content.every((entry: {top_logprobs: unknown[], bytes: number[]}) => entry.top_logprobs.length === 1 && entry.bytes.length === 1));
+        for (const [payload, url, pattern] of [
+            [{prompt: "abc", logprobs: 1, stream: true}, "/v1/completions", /logprobs are not streamed/],
+            [{prompt: "abc", logprobs: 6}, "/v1/completions", /logprobs must be <= 5/],
+            [{messages: [{role: "user", content: "a"}], top_logprobs: 2}, "/v1/chat/completions", /top_logprobs needs logprobs: true/]
+        ] as const) {
+            const refused = await app.inject({method: "POST", url, payload});
+            assert.equal(refused.statusCode, 400, JSON.stringify(payload));
+            assert.match(refused.json().error.message, pattern);
+        }
+    });
+
     it("rejects settings by the table's ranges and names", async () => {
         for (const [body, pattern] of [
             [{prompt: "a", bild: {fallback: 0.6}}, /must NOT have additional properties/],
@@ -150,7 +182,7 @@ describe("the OpenAI server's edges: API keys, Host checks, what real clients se
         const neutral = await post("/v1/completions", {prompt: "ab", echo: false, best_of: 1, logit_bias: {}, frequency_penalty: 0,
             presence_penalty: 0, logprobs: null, suffix: null, response_format: {type: "text"}, tools: []});
         assert.equal(neutral.statusCode, 200, neutral.body);
-        for (const [field, value] of [["echo", true], ["logit_bias", {"1": 5}], ["presence_penalty", 0.5], ["logprobs", 2],
+        for (const [field, value] of [["echo", true], ["logit_bias", {"1": 5}], ["presence_penalty", 0.5],
             ["tools", [{type: "function"}]], ["response_format", {type: "json_object"}], ["best_of", 3], ["suffix", "}"]] as const) {
             const refused = await post("/v1/completions", {prompt: "ab", [field]: value});
             assert.equal(refused.statusCode, 400, field);

@@ -74,13 +74,17 @@ async function runServe(options: ServeOptions): Promise<void> {
         process.stderr.write(`bild serve: warning: listening on ${options.host} without an API key: anyone who can reach it can use it (set --api-key or BILD_API_KEY)\n`);
     process.stderr.write(`bild serve: model "${modelId}" on ${address} (parallel ${options.parallel}, queue ${options.queue})\n`);
     await new Promise<void>((resolve) => {
-        process.once("SIGINT", resolve);
-        process.once("SIGTERM", resolve);
+        const shutDown = () => {
+            // Armed in the same turn, so that a second signal arriving at once still finds it.
+            const now = () => process.exit(1);
+            process.once("SIGINT", now);
+            process.once("SIGTERM", now);
+            resolve();
+        };
+        process.once("SIGINT", shutDown);
+        process.once("SIGTERM", shutDown);
     });
     process.stderr.write(`bild serve: shutting down: running generations have ${SHUTDOWN_GRACE_MS / 1000} s to finish (signal again to stop at once)\n`);
-    const now = () => process.exit(1);
-    process.once("SIGINT", now);
-    process.once("SIGTERM", now);
     const grace = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
     await app.close();
     clearTimeout(grace);
