@@ -282,6 +282,7 @@ describe("bild serve shutdown (bundled Python pair)", () => {
             for (const [args, pattern] of [
                 [["--port", String(port)], new RegExp(`^bild: error: 127\\.0\\.0\\.1:${port} is already in use: stop what listens there, or pick another --port`)],
                 [["--port", "70000"], /--port <n>.*'70000' is invalid. expected a port from 0 to 65535/],
+                [["--parallel", "65"], /--parallel <n>.*'65' is invalid. expected an integer from 1 to 64/],
                 // An address of the documentation range (TEST-NET-3): binding to it fails, nothing is sent.
                 [["--host", "203.0.113.5", "--port", "0"], /^bild: error: cannot listen on host "203\.0\.113\.5": it is not an address of this machine/]
             ] as const) {

@@ -14,6 +14,11 @@ import {parsePositiveInteger} from "../parseNumbers.js";
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8080;
 const DEFAULT_PARALLEL = 1;
+/**
+ * Most generations at once: each holds a KV-cache sequence of both models, allocated up front, and
+ * llama.cpp caps the sequences of a context (256); past a handful, a 2-core machine only queues.
+ */
+const MAX_PARALLEL = 64;
 const DEFAULT_QUEUE = 16;
 /**
  * Seconds a request's generation may take unless `--time-limit` or the request says otherwise, so
@@ -39,7 +44,8 @@ export function createServeCommand(): Command {
     return command
         .addOption(new Option("--host <address>", "address to listen on").default(DEFAULT_HOST))
         .addOption(new Option("--port <n>", "port to listen on (0: any free port)").argParser(parsePort).default(DEFAULT_PORT))
-        .addOption(new Option("--parallel <n>", "generations decoded at once, each on its own pair of sequences").argParser(parsePositiveInteger).default(DEFAULT_PARALLEL))
+        .addOption(new Option("--parallel <n>", `generations decoded at once, each on its own pair of sequences (at most ${MAX_PARALLEL})`)
+            .argParser(parseParallel).default(DEFAULT_PARALLEL))
         .addOption(new Option("--queue <n>", "requests that may wait for a free decoder; more get 429").argParser((value) => value === "0" ? 0 : parsePositiveInteger(value)).default(DEFAULT_QUEUE))
         .addOption(new Option("--api-key <key>", "require Authorization: Bearer <key> on every route but /health").env("BILD_API_KEY"))
         .addOption(new Option("--allowed-hosts <host...>",
@@ -90,6 +96,13 @@ async function runServe(options: ServeOptions): Promise<void> {
     clearTimeout(grace);
     await pool[Symbol.asyncDispose]();
     await pair[Symbol.asyncDispose]();
+}
+
+function parseParallel(value: string): number {
+    const parallel = parsePositiveInteger(value);
+    if (parallel > MAX_PARALLEL)
+        throw new InvalidArgumentError(`expected an integer from 1 to ${MAX_PARALLEL}.`);
+    return parallel;
 }
 
 function parsePort(value: string): number {
