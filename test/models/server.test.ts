@@ -296,6 +296,16 @@ describe("bild serve shutdown (bundled Python pair)", () => {
         }
     });
 
+    it("warns when it listens beyond loopback without an API key, and not with one", {timeout: 120_000}, async () => {
+        // Bound to every interface for a moment; the test talks to it on loopback only.
+        const open = await startServer([...PAIR_ARGS, "--host", "0.0.0.0"]);
+        await open.stop();
+        assert.match(open.stderr(), /warning: listening on 0\.0\.0\.0 without an API key: anyone who can reach it can use it/);
+        const keyed = await startServer([...PAIR_ARGS, "--host", "0.0.0.0", "--api-key", "sesame"]);
+        await keyed.stop();
+        assert.doesNotMatch(keyed.stderr(), /warning/);
+    });
+
     it("exits at once on a second signal, while a generation still runs", {timeout: 120_000}, async () => {
         const server = await startServer([...PAIR_ARGS]);
         const controller = new AbortController();

@@ -5,7 +5,7 @@ import {CLI} from "./runCli.js";
 
 
 /** A `bild serve` child process on a free loopback port. */
-export type ServerProcess = {url: string, child: ChildProcess, stop(): Promise<void>, rssBytes(): Promise<number>};
+export type ServerProcess = {url: string, child: ChildProcess, stop(): Promise<void>, rssBytes(): Promise<number>, stderr(): string};
 
 export function startServer(args: string[]): Promise<ServerProcess> {
     return new Promise((resolve, reject) => {
@@ -20,6 +20,7 @@ export function startServer(args: string[]): Promise<ServerProcess> {
                 resolve({
                     url: match[1]!,
                     child,
+                    stderr: () => stderr,
                     stop: () => new Promise((done) => {
                         child.once("exit", () => done());
                         child.kill("SIGTERM");
