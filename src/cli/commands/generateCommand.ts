@@ -29,14 +29,14 @@ export function createGenerateCommand(): Command {
         .addOption(new Option("--stats", "print a summary line and decoding statistics to standard error").default(false))
         .addOption(new Option("--compare", "then decode the same prompt with the big model alone, in this process, and print a summary line: " +
             "share of little-model tokens, big-model calls, identical output or not, speed against big alone").default(false))
-        .addOption(new Option("--json", "print one JSON object: text, tokens, origins, finishReason, stats").default(false))
+        .addOption(new Option("--json", "print one JSON object: text, tokens, origins, finishReason, stats (and comparison with --compare)").default(false))
         .addOption(new Option("--color", "colour each token by origin (only when standard output is a terminal)").default(false))
         .action(runGenerate);
 }
 
 async function runGenerate(options: GenerateCliOptions): Promise<void> {
     const settings = decodingSettingsOf(options);
-    // The plans check the settings before seconds go into loading models.
+    // Planning checks the settings before seconds go into loading models.
     const abort = new AbortController();
     const plan = planDecoding({...settings, signal: abort.signal});
     const {mode} = plan;
