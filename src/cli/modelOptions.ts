@@ -2,7 +2,7 @@ import {availableParallelism} from "node:os";
 import path from "node:path";
 import {Option, type Command} from "commander";
 import {ModelPair, type PairEngineSettings} from "../engine/ModelPair.js";
-import {DEFAULT_BATCH_SIZE, DEFAULT_CONTEXT_SIZE, DEFAULT_THREADS} from "../engine/EngineSettings.js";
+import {DEFAULT_BATCH_SIZE, DEFAULT_CONTEXT_SIZE, DEFAULT_FLASH_ATTENTION, DEFAULT_THREADS} from "../engine/EngineSettings.js";
 import {BUNDLED_BIG_MODEL, BUNDLED_LITTLE_MODEL, bundledLabel} from "./bundledModels.js";
 import {parsePositiveInteger} from "./parseNumbers.js";
 
@@ -13,6 +13,7 @@ export type ModelCliOptions = {
     bigThreads?: number,
     littleThreads?: number,
     contextSize?: number,
+    flashAttention: "auto" | "on" | "off",
     batchSize: number
 };
 
@@ -26,7 +27,8 @@ export function addModelOptions(command: Command): Command {
         .addOption(new Option("--little-threads <n>", "CPU threads of the little model (default: --threads)").argParser(parsePositiveInteger))
         .addOption(new Option("--context-size <n>",
             `KV cache tokens per sequence (default: ${DEFAULT_CONTEXT_SIZE}, or the models' trained length if shorter)`).argParser(parsePositiveInteger))
-        .addOption(new Option("--batch-size <n>", "largest llama.cpp batch").argParser(parsePositiveInteger).default(DEFAULT_BATCH_SIZE));
+        .addOption(new Option("--batch-size <n>", "largest llama.cpp batch").argParser(parsePositiveInteger).default(DEFAULT_BATCH_SIZE))
+        .addOption(new Option("--flash-attention <when>", "llama.cpp's flash attention").choices(["auto", "on", "off"]).default(DEFAULT_FLASH_ATTENTION));
 }
 
 /**
@@ -40,6 +42,7 @@ export async function loadPairFromOptions(options: ModelCliOptions, sequences?: 
             warn(`${flag} ${threads} is more than this machine's ${cores} cores: llama.cpp's threads then wait on each other and decoding can be 100× slower (use at most ${cores})`);
     const settings: PairEngineSettings = {
         threads: options.threads, contextSize: options.contextSize, batchSize: options.batchSize, sequences,
+        flashAttention: options.flashAttention === "auto" ? "auto" : options.flashAttention === "on",
         big: {threads: options.bigThreads ?? options.threads},
         little: {threads: options.littleThreads ?? options.threads}
     };

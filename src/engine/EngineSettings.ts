@@ -12,6 +12,8 @@ export const DEFAULT_CONTEXT_SIZE = 1024;
 export const DEFAULT_BATCH_SIZE = 512;
 /** Sequences per context: how many generations can run at once. */
 export const DEFAULT_SEQUENCES = 1;
+/** llama.cpp's flash attention: node-llama-cpp's default, on where the model and hardware support it. */
+export const DEFAULT_FLASH_ATTENTION = "auto";
 
 /** How each model of a pair is loaded and run. */
 export type EngineSettings = {
@@ -22,5 +24,7 @@ export type EngineSettings = {
     /** Maximum tokens per llama.cpp batch. Defaults to {@link DEFAULT_BATCH_SIZE}. */
     readonly batchSize?: number,
     /** Number of independent sequences (parallel generations). Defaults to {@link DEFAULT_SEQUENCES}. */
-    readonly sequences?: number
+    readonly sequences?: number,
+    /** llama.cpp's flash attention: `"auto"`, on (`true`) or off (`false`). Defaults to {@link DEFAULT_FLASH_ATTENTION}. */
+    readonly flashAttention?: "auto" | boolean
 };

@@ -3,7 +3,7 @@ import {getEngineLlama, takeNativeError} from "./getEngineLlama.js";
 import {LlamaModelSequence} from "./LlamaModelSequence.js";
 import {NativeBatchRunner} from "./NativeBatchRunner.js";
 import {
-    DEFAULT_BATCH_SIZE, DEFAULT_CONTEXT_SIZE, DEFAULT_SEQUENCES, DEFAULT_THREADS, type EngineSettings
+    DEFAULT_BATCH_SIZE, DEFAULT_CONTEXT_SIZE, DEFAULT_FLASH_ATTENTION, DEFAULT_SEQUENCES, DEFAULT_THREADS, type EngineSettings
 } from "./EngineSettings.js";
 import {BildUsageError, errorMessage} from "../errors.js";
 
@@ -14,13 +14,15 @@ export class LoadedModel implements AsyncDisposable {
     readonly #context: LlamaContext;
     readonly #runner: NativeBatchRunner;
     readonly #threads: number;
+    readonly #flashAttention: "auto" | boolean;
 
-    private constructor(filePath: string, model: LlamaModel, context: LlamaContext, runner: NativeBatchRunner, threads: number) {
+    private constructor(filePath: string, model: LlamaModel, context: LlamaContext, runner: NativeBatchRunner, settings: EngineSettings & {threads: number}) {
         this.filePath = filePath;
         this.model = model;
         this.#context = context;
         this.#runner = runner;
-        this.#threads = threads;
+        this.#threads = settings.threads;
+        this.#flashAttention = settings.flashAttention ?? DEFAULT_FLASH_ATTENTION;
     }
 
     /** Loads a local GGUF file (resolve URIs first with `resolveModelFile`). */
@@ -41,14 +43,15 @@ export class LoadedModel implements AsyncDisposable {
                 contextSize: settings.contextSize ?? Math.min(DEFAULT_CONTEXT_SIZE, model.trainContextSize),
                 batchSize: settings.batchSize ?? DEFAULT_BATCH_SIZE,
                 threads,
-                sequences: settings.sequences ?? DEFAULT_SEQUENCES
+                sequences: settings.sequences ?? DEFAULT_SEQUENCES,
+                flashAttention: settings.flashAttention ?? DEFAULT_FLASH_ATTENTION
             });
         } catch (error) {
             await model.dispose();
             const reason = await takeNativeError() ?? errorMessage(error);
             throw new BildUsageError(`cannot create a llama.cpp context for ${filePath}: ${reason} (lower the context size)`);
         }
-        return new LoadedModel(filePath, model, context, NativeBatchRunner.attach(llama, model, context, threads), threads);
+        return new LoadedModel(filePath, model, context, NativeBatchRunner.attach(llama, model, context, threads), {...settings, threads});
     }
 
     /** KV cache size of each sequence, in tokens. */
@@ -69,7 +72,10 @@ export class LoadedModel implements AsyncDisposable {
      * llama_context corrupts both ("sequence positions are not continuous", "Eval has failed").
      */
     public createSeparateContext(): Promise<LlamaContext> {
-        return this.model.createContext({contextSize: this.#context.contextSize, batchSize: this.#context.batchSize, threads: this.#threads, sequences: 1});
+        return this.model.createContext({
+            contextSize: this.#context.contextSize, batchSize: this.#context.batchSize, threads: this.#threads, sequences: 1,
+            flashAttention: this.#flashAttention
+        });
     }
 
     public async [Symbol.asyncDispose](): Promise<void> {

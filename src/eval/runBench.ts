@@ -93,8 +93,8 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
         const records = await scoreRuns(kept, prompts, promptTokens, bigSpec.name, bigScorer);
         const position = Math.round(median([...promptTokens.values()].map((tokens) => tokens.length)));
         const costCurves = {
-            little: await measureCostCurve(littleScorer, position, () => 1),
-            big: await measureCostCurve(bigScorer, position, (tokens) => Math.min(tokens, 32))
+            little: await measureCostCurve(littleScorer, position, pair.contextSize, () => 1),
+            big: await measureCostCurve(bigScorer, position, pair.contextSize, (tokens) => Math.min(tokens, 32))
         };
         const oracleRecords = await oracleRun(records.filter((record) => record.row === bigSpec.name), promptTokens, littleScorer, costCurves);
         return {rows: aggregateRows(rows, [...records, ...oracleRecords], bigSpec.name, failures), records: [...records, ...oracleRecords], costCurves};
@@ -144,13 +144,18 @@ async function meanNll(scorer: ModelSequence, prompt: readonly Token[], tokens: 
     return sum / tokens.length;
 }
 
-/** Milliseconds of one call by tokens fed, after a prompt-sized prefix; median of a few repeats. */
-async function measureCostCurve(sequence: ModelSequence, position: number, outputs: (tokens: number) => number): Promise<CallCostCurve> {
+/**
+ * Milliseconds of one call by tokens fed, after a prompt-sized prefix; median of a few repeats.
+ * Call sizes that would overflow the context are left out (the oracle extrapolates).
+ */
+async function measureCostCurve(
+    sequence: ModelSequence, position: number, contextSize: number, outputs: (tokens: number) => number
+): Promise<CallCostCurve> {
     const filler = (length: number) => Array.from({length}, (_, i) => 300 + (i % 200));
     await sequence.truncate(0);
     await sequence.evaluate(filler(position), 1);
     const curve: {tokens: number, ms: number}[] = [];
-    for (const tokens of COST_CURVE_TOKENS) {
+    for (const tokens of COST_CURVE_TOKENS.filter((size) => position + size <= contextSize)) {
         const samples: number[] = [];
         for (let repeat = 0; repeat < COST_CURVE_REPEATS; repeat++) {
             const start = performance.now();

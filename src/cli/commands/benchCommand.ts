@@ -55,7 +55,7 @@ async function runBenchCommand(options: BenchCommandOptions): Promise<void> {
         models: {big: options.big, little: options.little},
         settings: {
             threads: options.threads, bigThreads: options.bigThreads ?? options.threads, littleThreads: options.littleThreads ?? options.threads,
-            contextSize: options.contextSize, batchSize: options.batchSize, maxTokens, prompts: prompts.length,
+            contextSize: options.contextSize, batchSize: options.batchSize, flashAttention: options.flashAttention, maxTokens, prompts: prompts.length,
             promptFile: options.prompts, sampling
         },
         costCurves: output.costCurves,
