@@ -9,7 +9,7 @@ import {runCli} from "../support/runCli.js";
 type Row = {name: string, mode: string, settings: object, speedup: number, rougeL: number, rougeLDelta: number,
     exactMatchPct: number, tokensPerSecond: number, bound: boolean};
 
-describe("bild bench (bundled Python pair, 2 prompts × 16 tokens)", () => {
+describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long enough to fill most of the context)", () => {
     let folder: string;
     before(async () => {
         folder = await mkdtemp(path.join(tmpdir(), "bild-bench-"));
@@ -22,7 +22,7 @@ describe("bild bench (bundled Python pair, 2 prompts × 16 tokens)", () => {
         const out = path.join(folder, "out");
         const run = await runCli([
             "bench", "--big", BUNDLED_PAIR.big, "--little", BUNDLED_PAIR.little, "--prompts", FIXTURE_PROMPTS,
-            "--limit", "2", "--max-tokens", "16", "--grid", "fallback-threshold=0.4", "rollback-threshold=0,3", "draft-tokens=2", "--out", out,
+            "--limit", "4", "--max-tokens", "16", "--grid", "fallback-threshold=0.4", "rollback-threshold=0,3", "draft-tokens=2", "--out", out,
             "--temperature", "0.8"
         ]);
         assert.equal(run.code, 0, run.stderr);
@@ -54,7 +54,7 @@ describe("bild bench (bundled Python pair, 2 prompts × 16 tokens)", () => {
             (row.mode === "speculative" || row.mode === "peer" || row.mode === "oracle" || row.name === "bild fb=0.4 rb=0")))
             assert.equal(lossless.exactMatchPct, 100, `${lossless.name} reproduces big`);
         assert.ok(rows.at(-1)!.bound);
-        assert.equal(results.records.length, 2 * rows.length);
+        assert.equal(results.records.length, 4 * rows.length);
     });
 
     it("names the line of a malformed prompt file and exits with code 2", async () => {
