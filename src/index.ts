@@ -5,7 +5,7 @@ export type {ModelSequence, NextTokenFacts, Token, LogitPairs} from "./engine/Mo
 export {
     DEFAULT_THREADS, DEFAULT_CONTEXT_SIZE, DEFAULT_BATCH_SIZE, DEFAULT_SEQUENCES, type EngineSettings
 } from "./engine/EngineSettings.js";
-export {Decoder, type DecoderParts, type GenerationStream} from "./decoding/Decoder.js";
+export {Decoder, type DecoderParts, type GenerationStream, type ScoredToken, type TokenScore} from "./decoding/Decoder.js";
 export type {GenerateOptions} from "./decoding/GenerateOptions.js";
 export {DecodingPlan, planDecoding, type DraftVerifyRules} from "./decoding/DecodingPlan.js";
 export {
