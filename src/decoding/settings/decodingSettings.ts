@@ -178,10 +178,11 @@ export const settingSpec = (name: SettingName): SettingSpec => DECODING_SETTINGS
 /** The mode `settings` decode in. */
 export const modeOf = (settings: DecodingSettings): DecodingMode => settings.mode ?? DECODING_SETTINGS.mode.default;
 
+const splitWords = (name: string, separator: string) => name.replace(/[A-Z]/g, (letter) => separator + letter.toLowerCase());
 /** `maxLittleTokens` → `max-little-tokens`: the CLI flag and the bench grid key. */
-export const kebabCase = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+export const kebabCase = (name: string) => splitWords(name, "-");
 /** `topP` → `top_p`: OpenAI's spelling of a request body field. */
-export const snakeCase = (name: string) => name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+export const snakeCase = (name: string) => splitWords(name, "_");
 
 /** The request field a server reads a setting from. */
 export const requestField = (name: SettingName) => settingSpec(name).server === "body" ? snakeCase(name) : name;
@@ -242,6 +243,10 @@ export function checkSettings(
         drafting: custom.drafting == null ? [] : ["fallbackPolicy"],
         verification: custom.verification == null ? [] : ["rollbackPolicy"]
     };
+    // Policy objects are BiLD's alone; the settings' own modes are checked below.
+    const policy = chosen.drafting[0] ?? chosen.verification[0];
+    if (policy != null && mode !== "bild")
+        throw new BildUsageError(`${policy} applies to bild mode, not to ${mode}: drop it or change the mode`);
     for (const name of SETTING_NAMES) {
         const value = settings[name];
         if (value === undefined)
@@ -255,12 +260,9 @@ export function checkSettings(
         if (spec.rule != null && value !== false)
             chosen[spec.rule].push(name);
     }
-    for (const [rule, names] of Object.entries(chosen)) {
-        if (names.length > 0 && mode !== "bild")
-            throw new BildUsageError(`${names[0]} applies to bild mode, not to ${mode}: drop it or change the mode`);
+    for (const [rule, names] of Object.entries(chosen))
         if (names.length > 1)
             throw new BildUsageError(`${names.join(" and ")} are two ${rule} rules: give one of them, not both`);
-    }
 }
 
 /** The settings among `settings` that take effect in `mode`. */
