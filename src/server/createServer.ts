@@ -1,3 +1,4 @@
+import {timingSafeEqual} from "node:crypto";
 import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} from "fastify";
 import type {Decoder} from "../decoding/Decoder.js";
 import {planDecoding, type DecodingPlan} from "../decoding/DecodingPlan.js";
@@ -48,6 +49,12 @@ export function hostOf(header: string): string {
     return (bracketed?.[1] ?? header.replace(/:\d+$/, "")).toLowerCase();
 }
 
+/** Compares a header with the secret in time that does not depend on where they first differ. */
+function sameSecret(header: string | undefined, expected: Buffer): boolean {
+    const given = Buffer.from(header ?? "");
+    return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
 /** Builds the OpenAI-compatible HTTP server over a pool of decoders (not listening yet). */
 export function createServer(options: ServerOptions): FastifyInstance {
     const {pool, metrics, modelId} = options;
@@ -72,12 +79,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
         void reply.status(404).send(errorBody(`no route ${request.method} ${request.url}`, "not_found_error"));
     });
     const allowedHosts = options.allowedHosts == null ? undefined : new Set(options.allowedHosts.map(hostOf));
+    const expectedAuthorization = options.apiKey == null ? undefined : Buffer.from(`Bearer ${options.apiKey}`);
     app.addHook("onRequest", async (request, reply) => {
         if (allowedHosts != null && !allowedHosts.has(hostOf(request.headers.host ?? "")))
             return reply.status(403).send(errorBody(
                 `host "${request.headers.host ?? ""}" is not served here: use one of ${[...allowedHosts].join(", ")} (serve --allowed-hosts adds more)`,
                 "permission_error"));
-        if (options.apiKey != null && request.url !== "/health" && request.headers.authorization !== `Bearer ${options.apiKey}`)
+        if (expectedAuthorization != null && request.url !== "/health" && !sameSecret(request.headers.authorization, expectedAuthorization))
             return reply.status(401).send(errorBody(
                 "missing or wrong API key: send the header Authorization: Bearer <key> with the key the server was started with",
                 "authentication_error", null, "invalid_api_key"));
@@ -132,13 +140,12 @@ export function createServer(options: ServerOptions): FastifyInstance {
             return reply.status(400).send(errorBody("logprobs are not streamed by this server: leave out stream or logprobs", "invalid_request_error", "logprobs"));
         const abort = new AbortController();
         // A client that goes away aborts its generation (or leaves the queue) and frees its decoder.
-        const started = performance.now();
         reply.raw.on("close", () => {
             if (reply.raw.writableFinished)
                 return;
             abort.abort(new Error("client disconnected"));
             // No response finishes, so the onResponse hook never counts it.
-            metrics.recordRequest(request.routeOptions.url ?? "unknown", "aborted", (performance.now() - started) / 1000);
+            metrics.recordRequest(request.routeOptions.url ?? "unknown", "aborted", reply.elapsedTime / 1000);
         });
         const settings = mergeSettings(options.defaults, decodingSettingsOfRequest(body));
         let plan: DecodingPlan;
