@@ -13,16 +13,12 @@ export class LoadedModel implements AsyncDisposable {
     public readonly model: LlamaModel;
     readonly #context: LlamaContext;
     readonly #runner: NativeBatchRunner;
-    readonly #threads: number;
-    readonly #flashAttention: "auto" | boolean;
 
-    private constructor(filePath: string, model: LlamaModel, context: LlamaContext, runner: NativeBatchRunner, settings: EngineSettings & {threads: number}) {
+    private constructor(filePath: string, model: LlamaModel, context: LlamaContext, runner: NativeBatchRunner) {
         this.filePath = filePath;
         this.model = model;
         this.#context = context;
         this.#runner = runner;
-        this.#threads = settings.threads;
-        this.#flashAttention = settings.flashAttention ?? DEFAULT_FLASH_ATTENTION;
     }
 
     /** Loads a local GGUF file (resolve URIs first with `resolveModelFile`). */
@@ -51,7 +47,7 @@ export class LoadedModel implements AsyncDisposable {
             const reason = await takeNativeError() ?? errorMessage(error);
             throw new BildUsageError(`cannot create a llama.cpp context for ${filePath}: ${reason} (lower the context size)`);
         }
-        return new LoadedModel(filePath, model, context, NativeBatchRunner.attach(llama, model, context, threads), {...settings, threads});
+        return new LoadedModel(filePath, model, context, NativeBatchRunner.attach(llama, model, context, threads));
     }
 
     /** KV cache size of each sequence, in tokens. */
@@ -72,10 +68,8 @@ export class LoadedModel implements AsyncDisposable {
      * llama_context corrupts both ("sequence positions are not continuous", "Eval has failed").
      */
     public createSeparateContext(): Promise<LlamaContext> {
-        return this.model.createContext({
-            contextSize: this.#context.contextSize, batchSize: this.#context.batchSize, threads: this.#threads, sequences: 1,
-            flashAttention: this.#flashAttention
-        });
+        const {contextSize, batchSize, idealThreads: threads, flashAttention} = this.#context;
+        return this.model.createContext({contextSize, batchSize, threads, flashAttention, sequences: 1});
     }
 
     public async [Symbol.asyncDispose](): Promise<void> {
