@@ -3,7 +3,7 @@ import {PEER_DEFAULT_SETTINGS, type PeerSettings} from "../engine/PeerSpeculativ
 import type {BenchMode, BenchRowSpec} from "./benchTypes.js";
 import {DEFAULT_ROLLBACK_THRESHOLD} from "../decoding/policies/NllRollbackPolicy.js";
 import {
-    describeRange, inRange, kebabCase, SETTING_NAMES, settingSpec, type DecodingSettings, type SettingName
+    describeRange, inRange, kebabCase, SETTING_NAMES, settingSpec, type DecodingSettings, type SettingName, type SettingSpec
 } from "../decoding/settings/decodingSettings.js";
 import type {DecodingMode} from "../decoding/strategies/DecodingStrategy.js";
 
@@ -131,6 +131,10 @@ export function benchRowSpecs(modes: readonly BenchMode[], grid: BenchGrid, samp
     return rows;
 }
 
+/** The part of `grid` that sweeps one rule's alternatives. */
+const gridOfRule = (grid: BenchGrid, rule: SettingSpec["rule"]): BenchGrid =>
+    Object.fromEntries(GRID_SETTINGS.filter((name) => settingSpec(name).rule === rule && grid[name] != null).map((name) => [name, grid[name]]));
+
 function sampledRowSpecs(modes: readonly BenchMode[], grid: BenchGrid, sampling: DecodingSettings): BenchRowSpec[] {
     const suffix = ` T=${sampling.temperature}` + (sampling.topP == null ? "" : ` p=${sampling.topP}`) + (sampling.topK == null ? "" : ` k=${sampling.topK}`);
     const baseline = `big${suffix}`;
@@ -142,7 +146,7 @@ function sampledRowSpecs(modes: readonly BenchMode[], grid: BenchGrid, sampling:
         for (const {label, settings} of gridCombinations(grid, "speculative"))
             rows.push(row(`speculative ${label}`, "speculative", settings));
     if (modes.includes("bild"))
-        for (const {label, settings} of gridCombinations({runConfidence: grid.runConfidence, fallbackThreshold: grid.fallbackThreshold}, "bild")) {
+        for (const {label, settings} of gridCombinations(gridOfRule(grid, "drafting"), "bild")) {
             rows.push(row(`bild strict ${label}`, "bild", {...settings, strict: true}));
             rows.push(row(`bild ${label} rb=${DEFAULT_ROLLBACK_THRESHOLD}`, "bild", {...settings, rollbackThreshold: DEFAULT_ROLLBACK_THRESHOLD}));
         }
