@@ -6,6 +6,8 @@ import fs from "node:fs";
 
 export const GGUF_TYPE = {U8: 0, I8: 1, U16: 2, I16: 3, U32: 4, I32: 5, F32: 6, BOOL: 7, STRING: 8, ARRAY: 9, U64: 10, I64: 11, F64: 12};
 const SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8};
+// The scalar types the scripts read and write as numbers (token types, scores); others stay raw bytes.
+const NUMBER_READERS = {[GGUF_TYPE.I32]: "readInt32LE", [GGUF_TYPE.U32]: "readUInt32LE", [GGUF_TYPE.F32]: "readFloatLE"};
 const ALIGNMENT = 32;
 
 export function readGguf(path) {
@@ -35,8 +37,8 @@ export function readGguf(path) {
         if (size == null)
             throw new Error(`${path}: unknown GGUF value type ${type}`);
         at += size;
-        return {type, raw: input.subarray(at - size, at), value: type === GGUF_TYPE.I32 ? input.readInt32LE(at - size)
-            : type === GGUF_TYPE.U32 ? input.readUInt32LE(at - size) : type === GGUF_TYPE.F32 ? input.readFloatLE(at - size) : undefined};
+        const reader = NUMBER_READERS[type];
+        return {type, raw: input.subarray(at - size, at), value: reader == null ? undefined : input[reader](at - size)};
     };
     const version = u32();
     const tensorCount = u64();
