@@ -31,7 +31,7 @@ for (const pair of pairs) {
     for (const [variant, big, threads] of [["padded", padded, bigThreads], ["plain", `${shared}models/${pair.big}`, "1"]]) {
         process.stderr.write(`\n== ${pair.name} pair, ${variant} big model\n`);
         execFileSync(process.execPath, [
-            `${root}dist/src/cli/main.js`, "bench",
+            `${root}dist/src/cli/main.cjs`, "bench",
             "--big", big, "--little", `${shared}models/${pair.little}`, "--big-threads", threads,
             "--prompts", `${shared}eval/${pair.prompts}`, "--limit", limit, "--max-tokens", maxTokens,
             "--grid", "fallback-threshold=0.1,0.2,0.4,0.6", "run-confidence=0.02,0.05,0.1", "rollback-threshold=0,2,5", "draft-tokens=2,4,8",

@@ -4,6 +4,7 @@ import {DECODING_SETTINGS, kebabCase} from "../decoding/settings/decodingSetting
 import {addDecodingOptions} from "./decodingOptions.js";
 import type {BenchRowSpec} from "../eval/benchTypes.js";
 import {BENCH_SEQUENCES, runBench, type BenchOutput} from "../eval/runBench.js";
+import {DEFAULT_NATIVE_BIN_DIR, NativeTools} from "../eval/nativeTools.js";
 import {startProgress} from "./benchProgress.js";
 import {loadPairFromOptions, type ModelCliOptions} from "./modelOptions.js";
 import {readPromptFile, type EvalPrompt} from "../eval/promptFile.js";
@@ -12,6 +13,7 @@ import {parsePositiveInteger} from "./parseNumbers.js";
 
 export type BenchCliOptions = {
     prompts?: string,
+    nativeBin?: string,
     maxTokens?: number,
     limit?: number,
     grid?: string[]
@@ -26,6 +28,7 @@ export function addBenchOptions(command: Command): Command {
     return command
         .addOption(new Option("--prompts <file>", "JSON Lines prompts: {\"id\", \"prompt\", \"reference\"} per line (required)"))
         .addOption(new Option("--limit <n>", "use only the first n prompts").argParser(parsePositiveInteger))
+        .addOption(new Option("--native-bin <dir>", "folder of llama.cpp's own tools for the native-* rows").default(DEFAULT_NATIVE_BIN_DIR, "what `npm run build:native` builds"))
         .addOption(new Option("--grid <key=values...>", `settings to sweep, one row per combination (default: ${gridText(DEFAULT_BENCH_GRID)})`));
 }
 
@@ -42,15 +45,32 @@ export function benchGrid(options: BenchCliOptions): BenchGrid {
 
 export const benchMaxTokens = (options: BenchCliOptions) => options.maxTokens ?? DECODING_SETTINGS.maxTokens.default;
 
-/** Loads the prompts and the pair, runs `rows` with a progress bar, and frees the models. */
+/**
+ * Loads the prompts and the pair, runs `rows` with a progress bar, and frees the models. Native rows
+ * are left out, with a message saying how to build the tools, when the tools are not there.
+ */
 export async function runBenchFromOptions(
-    options: ModelCliOptions & BenchCliOptions, rows: readonly BenchRowSpec[], label: string
+    options: ModelCliOptions & BenchCliOptions, allRows: readonly BenchRowSpec[], label: string
 ): Promise<{output: BenchOutput, prompts: EvalPrompt[]}> {
     const prompts = await loadBenchPrompts(options);
     const pair = await loadPairFromOptions(options, BENCH_SEQUENCES);
     try {
+        let rows = allRows;
+        let native: NativeTools | undefined;
+        if (rows.some((row) => row.mode.startsWith("native-"))) {
+            const found = await NativeTools.find(options.nativeBin ?? DEFAULT_NATIVE_BIN_DIR, {
+                big: pair.big.filePath, little: pair.little.filePath,
+                bigThreads: options.bigThreads ?? options.threads, littleThreads: options.littleThreads ?? options.threads,
+                contextSize: pair.contextSize, batchSize: options.batchSize
+            });
+            if (typeof found === "string") {
+                process.stderr.write(`bild bench: no native rows: ${found}\n`);
+                rows = rows.filter((row) => !row.mode.startsWith("native-"));
+            } else
+                native = found;
+        }
         const progress = startProgress(rows.length * prompts.length, label);
-        const output = await runBench({pair, prompts, rows, maxTokens: benchMaxTokens(options), onProgress: progress.tick})
+        const output = await runBench({pair, prompts, rows, maxTokens: benchMaxTokens(options), native, onProgress: progress.tick})
             .finally(() => progress.stop());
         return {output, prompts};
     } finally {

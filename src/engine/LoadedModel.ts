@@ -7,6 +7,25 @@ import {
 } from "./EngineSettings.js";
 import {BildUsageError, errorMessage} from "../errors.js";
 
+let warnedAboutWorkerPool = false;
+
+/**
+ * node-llama-cpp runs llama.cpp on libuv's worker pool, and the prebuilt llama.cpp's OpenMP keeps a
+ * team of threads per calling worker: a multi-threaded model called from the default 4 workers ran
+ * 3–5× slower than from one (docs/engine.md). The `bild` command sets the pool to one worker;
+ * a program using the library has to start Node with it.
+ */
+function warnAboutWorkerPool(): void {
+    if (warnedAboutWorkerPool || process.env.UV_THREADPOOL_SIZE === "1")
+        return;
+    warnedAboutWorkerPool = true;
+    process.emitWarning(
+        "a model runs on more than one thread while libuv's worker pool has several workers: llama.cpp then decodes several times slower; " +
+        "start Node with UV_THREADPOOL_SIZE=1 (see bild's docs/engine.md)",
+        {code: "BILD_WORKER_POOL"}
+    );
+}
+
 /** One GGUF model with its llama.cpp context, handing out {@link LlamaModelSequence}s. */
 export class LoadedModel implements AsyncDisposable {
     public readonly filePath: string;
@@ -33,6 +52,8 @@ export class LoadedModel implements AsyncDisposable {
             throw new BildUsageError(`llama.cpp cannot load ${filePath}: ${reason} (is it a complete GGUF model of a supported architecture?)`);
         }
         const threads = settings.threads ?? DEFAULT_THREADS;
+        if (threads > 1)
+            warnAboutWorkerPool();
         let context: LlamaContext;
         try {
             context = await model.createContext({

@@ -28,9 +28,14 @@ export class Tokenizer implements TextCodec {
     }
 
     public encodePrompt(text: string): Token[] {
-        const tokens = this.#model.tokenize(text);
+        const tokens = this.encode(text);
         const bos = this.#model.tokens.bos;
         return this.#model.tokens.shouldPrependBosToken && bos != null ? [bos, ...tokens] : tokens;
+    }
+
+    /** The text's tokens alone, no BOS. */
+    public encode(text: string): Token[] {
+        return this.#model.tokenize(text);
     }
 
     public decode(tokens: readonly Token[]): string {

@@ -6,6 +6,7 @@ import {
     describeRange, inRange, kebabCase, SETTING_NAMES, settingSpec, type DecodingSettings, type SettingName, type SettingSpec
 } from "../decoding/settings/decodingSettings.js";
 import type {DecodingMode} from "../decoding/strategies/DecodingStrategy.js";
+import type {NativeSettings} from "./nativeTools.js";
 
 /** Values to sweep per setting: every combination is one row (a rule's alternatives are not combined). */
 export type BenchGrid = Readonly<Partial<Record<SettingName, readonly number[]>>>;
@@ -28,7 +29,24 @@ export const PEER_GRID: readonly PeerSettings[] = [
     {minTokens: 2, maxTokens: 8, minConfidence: 0.3},
     {minTokens: 4, maxTokens: 8, minConfidence: 0.2}
 ];
-export const ALL_BENCH_MODES: readonly BenchMode[] = ["big", "little", "speculative", "bild", "peer", "oracle"];
+/**
+ * llama.cpp's own programs: the big model alone, and its speculative decoding (the simple
+ * draft/verify loop and the token-tree one) over a few draft lengths; each with flash attention on
+ * and off, which natively matters most for batched checks. The bench reports them all.
+ */
+export const NATIVE_GRID: readonly NativeSettings[] = [
+    {tool: "llama-completion", flashAttention: true},
+    {tool: "llama-completion", flashAttention: false},
+    ...[3, 8].flatMap((draftMax) => [true, false].map((flashAttention) => ({tool: "llama-speculative-simple" as const, draftMax, flashAttention}))),
+    {tool: "llama-speculative", draftMax: 8, flashAttention: true},
+    {tool: "llama-speculative", draftMax: 8, flashAttention: false}
+];
+
+export const ALL_BENCH_MODES: readonly BenchMode[] = ["big", "little", "speculative", "bild", "peer", "native-big", "native-speculative", "oracle"];
+
+const nativeRowName = (settings: NativeSettings) => settings.tool === "llama-completion"
+    ? `native-big fa=${settings.flashAttention ? "on" : "off"}`
+    : `native-speculative ${settings.tool === "llama-speculative" ? "tree" : "simple"} n=${settings.draftMax} fa=${settings.flashAttention ? "on" : "off"}`;
 
 /**
  * `fallback-threshold=0.1,0.2 rollback-threshold=0,1`: each given key replaces the default grid's
@@ -128,6 +146,11 @@ export function benchRowSpecs(modes: readonly BenchMode[], grid: BenchGrid, samp
                 mode: "peer",
                 settings
             });
+    for (const settings of NATIVE_GRID) {
+        const mode = settings.tool === "llama-completion" ? "native-big" : "native-speculative";
+        if (modes.includes(mode))
+            rows.push({name: nativeRowName(settings), mode, settings});
+    }
     return rows;
 }
 

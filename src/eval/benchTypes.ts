@@ -2,17 +2,26 @@ import type {DecodingSettings} from "../decoding/settings/decodingSettings.js";
 import type {GenerationStats} from "../decoding/GenerationResult.js";
 import type {PeerSettings} from "../engine/PeerSpeculativeDecoder.js";
 import type {Token} from "../engine/ModelSequence.js";
+import type {NativeSettings} from "./nativeTools.js";
 
-export type BenchMode = "big" | "little" | "speculative" | "bild" | "peer" | "oracle";
+export type BenchMode = "big" | "little" | "speculative" | "bild" | "peer" | "native-big" | "native-speculative" | "oracle";
 
-/** A row to run: one of our strategies with its options, or the peer with its settings. */
+/** Rows run by another program than our decoder: a failure there is recorded, not fatal. */
+export const isExternalMode = (mode: BenchMode): mode is "peer" | "native-big" | "native-speculative" =>
+    mode === "peer" || mode === "native-big" || mode === "native-speculative";
+
+/** A row to run: one of our strategies with its options, node-llama-cpp's speculative decoding, or one of llama.cpp's own tools. */
 export type BenchRowSpec =
     | {
         readonly name: string, readonly mode: "big" | "little" | "speculative" | "bild", readonly settings: DecodingSettings,
         /** Row whose tokens/s the speed-up divides by: the big row sampled alike, for sampled rows. Defaults to the big row. */
         readonly baseline?: string
     }
-    | {readonly name: string, readonly mode: "peer", readonly settings: PeerSettings};
+    | {readonly name: string, readonly mode: "peer", readonly settings: PeerSettings}
+    | {readonly name: string, readonly mode: "native-big" | "native-speculative", readonly settings: NativeSettings};
+
+/** Whether our decoder runs the row (and its settings are decoding settings). */
+export const isDecoderRow = (spec: BenchRowSpec): spec is Extract<BenchRowSpec, {mode: "big" | "little" | "speculative" | "bild"}> => !isExternalMode(spec.mode);
 
 /** One row on one prompt. */
 export type BenchRecord = {
@@ -22,6 +31,8 @@ export type BenchRecord = {
     tokens: Token[],
     text: string,
     stats?: GenerationStats,
+    /** A native speculative tool's own count of drafted and accepted tokens. */
+    drafts?: {drafted: number, accepted: number},
     rougeL: number,
     bleu: number,
     rougeLVsBig: number,
@@ -36,7 +47,7 @@ export type BenchRecord = {
 export type BenchRow = {
     name: string,
     mode: BenchMode,
-    settings: DecodingSettings | PeerSettings,
+    settings: DecodingSettings | PeerSettings | NativeSettings,
     /** `true` for the oracle: computed from measured call costs, not run. */
     bound: boolean,
     prompts: number,
@@ -48,6 +59,8 @@ export type BenchRow = {
     speedup: number,
     /** The row `speedup` is relative to. */
     baseline: string,
+    /** Tokens/s over the fastest `native-big` row (llama.cpp's own program), when one ran; greedy rows only. */
+    speedupOverNativeBig?: number,
     rougeL: number,
     /** ROUGE-L points vs the big row. */
     rougeLDelta: number,
@@ -64,12 +77,13 @@ export type BenchRow = {
     littleSharePct?: number,
     /**
      * Share of drafted little tokens the big model accepted, %. For `speculative k=1` under greedy
-     * decoding this is the pair's top-1 agreement along the big model's greedy path.
+     * decoding this is the pair's top-1 agreement along the big model's greedy path. For native
+     * speculative rows, the tool's own count.
      */
     acceptancePct?: number,
     discarded?: number,
     /** Share of wall time outside llama.cpp calls, %. */
     ownTimePct?: number,
-    /** Why the row failed (a peer's error, with the prompt); a failed row has no measurements. */
+    /** Why the row failed (a peer's or native tool's error, with the prompt); a failed row has no measurements. */
     error?: string
 };

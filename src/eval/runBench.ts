@@ -2,7 +2,8 @@ import {Decoder} from "../decoding/Decoder.js";
 import type {ModelPair} from "../engine/ModelPair.js";
 import type {ModelSequence, Token} from "../engine/ModelSequence.js";
 import {PeerSpeculativeDecoder} from "../engine/PeerSpeculativeDecoder.js";
-import type {BenchRecord, BenchRow, BenchRowSpec} from "./benchTypes.js";
+import {isExternalMode, type BenchRecord, type BenchRow, type BenchRowSpec} from "./benchTypes.js";
+import type {NativeTools} from "./nativeTools.js";
 import {oracleSchedule, scheduleCostMs, type CallCostCurve} from "./oracleBound.js";
 import type {EvalPrompt} from "./promptFile.js";
 import {bleu, rougeL} from "./textMetrics.js";
@@ -20,6 +21,8 @@ export type BenchInput = {
     readonly prompts: readonly EvalPrompt[],
     readonly rows: readonly BenchRowSpec[],
     readonly maxTokens: number,
+    /** llama.cpp's own tools, for `native-*` rows. */
+    readonly native?: NativeTools,
     /** Called after each (row, prompt) run, for a progress bar. */
     readonly onProgress?: () => void
 };
@@ -30,7 +33,10 @@ export type BenchOutput = {
     readonly costCurves: {readonly little: CallCostCurve, readonly big: CallCostCurve}
 };
 
-type RawRun = {row: string, promptId: string, ms: number, tokens: Token[], text: string, stats?: BenchRecord["stats"]};
+type RawRun = Pick<BenchRecord, "row" | "promptId" | "ms" | "tokens" | "text" | "stats" | "drafts"> & {
+    /** The tokens are our tokenizer's reading of a native tool's text, not the tokens it generated. */
+    retokenized?: boolean
+};
 
 /**
  * Runs every row on every prompt in one process, rows interleaved per prompt (in an order rotated
@@ -38,7 +44,7 @@ type RawRun = {row: string, promptId: string, ms: number, tokens: Token[], text:
  * run starts from empty caches and pays for its prompt. The `big` row must be among `rows`.
  */
 export async function runBench(input: BenchInput): Promise<BenchOutput> {
-    const {pair, prompts, rows, maxTokens} = input;
+    const {pair, prompts, rows, maxTokens, native} = input;
     const bigSpec = rows.find((row) => row.mode === "big");
     if (bigSpec == null)
         throw new Error("a bench needs the big row: every speed-up and quality delta is relative to it");
@@ -56,13 +62,26 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
                 const ms = performance.now() - start;
                 return {row: spec.name, promptId: prompt.id, ms, tokens: generated, text: pair.tokenizer.decode(generated)};
             }
+            if (spec.mode === "native-big" || spec.mode === "native-speculative") {
+                if (native == null)
+                    throw new Error("native rows need the native tools (BenchInput.native)");
+                const generated = await native.generate(spec.settings, prompt.prompt, tokens);
+                // Scored like every row: as tokens of our tokenizer, within the budget. A speculative
+                // tool may pass the budget by part of a draft; the time kept is the kept tokens' share.
+                const kept = pair.tokenizer.encode(generated.text).slice(0, tokens);
+                const {drafted, accepted} = generated;
+                return {
+                    row: spec.name, promptId: prompt.id, ms: generated.ms * Math.min(1, kept.length / Math.max(generated.tokens, 1)),
+                    tokens: kept, text: pair.tokenizer.decode(kept), retokenized: true, ...(drafted != null && accepted != null ? {drafts: {drafted, accepted}} : {})
+                };
+            }
             await decoder.clearCache();
             const result = await decoder.generate(prompt.prompt, {...spec.settings, maxTokens: tokens});
             return {row: spec.name, promptId: prompt.id, ms: result.stats.totalMs, tokens: result.tokens, text: result.text, stats: result.stats};
         };
 
-        // A peer row that fails is recorded as failed and not run again; the bench goes on. Our own
-        // rows' failures are bugs and end the bench.
+        // A row of another program (the peer, a native tool) that fails is recorded as failed and
+        // not run again; the bench goes on. Our own rows' failures are bugs and end the bench.
         const failures = new Map<string, string>();
         const attempt = async (spec: BenchRowSpec, prompt: EvalPrompt, tokens: number): Promise<RawRun | undefined> => {
             if (failures.has(spec.name))
@@ -70,7 +89,7 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
             try {
                 return await run(spec, prompt, tokens);
             } catch (error) {
-                if (spec.mode !== "peer")
+                if (!isExternalMode(spec.mode))
                     throw error;
                 failures.set(spec.name, `${errorMessage(error)} (prompt ${prompt.id})`);
                 return undefined;
@@ -114,9 +133,13 @@ async function scoreRuns(
     const promptsById = new Map(prompts.map((prompt) => [prompt.id, prompt]));
     const bigRuns = new Map(runs.filter((run) => run.row === bigRow).map((run) => [run.promptId, run]));
     const records: BenchRecord[] = [];
-    for (const run of runs) {
+    for (const {retokenized, ...run} of runs) {
         const prompt = promptsById.get(run.promptId)!;
         const big = bigRuns.get(run.promptId)!;
+        // Text can be tokenized more than one way ("\n\n " as one token or two): a native tool's
+        // text equal to big's is big's greedy tokens; other text keeps our reading of it.
+        if (retokenized === true && run.text === big.text)
+            run.tokens = big.tokens;
         let prefixAgreement = 0;
         while (prefixAgreement < big.tokens.length && run.tokens[prefixAgreement] === big.tokens[prefixAgreement])
             prefixAgreement++;
@@ -219,12 +242,15 @@ function aggregateRows(
             row.littleSharePct = 100 * sum(stats.map((s) => s.littleAccepted)) / Math.max(tokens, 1);
             row.acceptancePct = 100 * sum(stats.map((s) => s.littleAccepted)) / Math.max(sum(stats.map((s) => s.littleProposed)), 1);
         }
+        const drafts = mine.map((record) => record.drafts).filter((d) => d != null);
+        if (drafts.length > 0)
+            row.acceptancePct = 100 * sum(drafts.map((d) => d.accepted)) / Math.max(sum(drafts.map((d) => d.drafted)), 1);
         if (stats.length > 0)
             row.ownTimePct = 100 * sum(stats.map((s) => s.timeOwnMs)) / totalMs;
         return row;
     };
     const rows = [
-        ...specs.map((spec) => summarize(spec.name, spec.mode, spec.settings, (spec.mode === "peer" ? undefined : spec.baseline) ?? bigRow)),
+        ...specs.map((spec) => summarize(spec.name, spec.mode, spec.settings, ("baseline" in spec ? spec.baseline : undefined) ?? bigRow)),
         summarize(ORACLE_ROW, "oracle", {}, bigRow)
     ];
     const big = rows.find((row) => row.name === bigRow)!;
@@ -234,6 +260,11 @@ function aggregateRows(
         row.rougeLDelta = row.rougeL - big.rougeL;
         row.prefixAgreementPct = 100 * sum(records.filter((record) => record.row === row.name).map((record) => record.prefixAgreement)) / Math.max(bigTokens, 1);
     }
+    const nativeBig = rows.filter((row) => row.mode === "native-big" && row.error == null)
+        .reduce<BenchRow | undefined>((best, row) => best == null || row.tokensPerSecond > best.tokensPerSecond ? row : best, undefined);
+    if (nativeBig != null)
+        for (const row of rows.filter((row) => row.baseline === bigRow && row.error == null))
+            row.speedupOverNativeBig = row.tokensPerSecond / nativeBig.tokensPerSecond;
     return rows;
 }
 

@@ -1,10 +1,13 @@
 import {after, before, describe, it} from "node:test";
 import assert from "node:assert/strict";
-import {mkdtemp, readFile, rm, stat, writeFile} from "node:fs/promises";
+import {access, mkdtemp, readFile, rm, stat, writeFile} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import path from "node:path";
 import {BUNDLED_PAIR, FIXTURE_PROMPTS} from "../support/fixtures.js";
 import {runCli} from "../support/runCli.js";
+import {DEFAULT_NATIVE_BIN_DIR} from "../../src/eval/nativeTools.js";
+
+const nativeToolsBuilt = await access(path.join(DEFAULT_NATIVE_BIN_DIR, "llama-completion")).then(() => true, () => false);
 
 type Row = {name: string, mode: string, settings: object, speedup: number, rougeL: number, rougeLDelta: number,
     exactMatchPct: number, tokensPerSecond: number, bound: boolean};
@@ -23,9 +26,10 @@ describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long 
         const run = await runCli([
             "bench", "--big", BUNDLED_PAIR.big, "--little", BUNDLED_PAIR.little, "--prompts", FIXTURE_PROMPTS,
             "--limit", "4", "--max-tokens", "16", "--grid", "fallback-threshold=0.4", "rollback-threshold=0,3", "draft-tokens=2", "--out", out,
-            "--temperature", "0.8"
+            "--temperature", "0.8", "--native-bin", path.join(folder, "no-native-tools")
         ]);
         assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stderr, /no native rows: llama\.cpp's llama-completion is not in .*no-native-tools: build the native tools with `npm run build:native`/);
         assert.match(run.stdout, /^\| row \| tok\/s \| speed-up/);
         for (const file of ["results.json", "table.md", "frontier.svg", "frontier.png"])
             assert.ok((await stat(path.join(out, file))).size > 0, file);
@@ -56,6 +60,29 @@ describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long 
         assert.ok(rows.at(-1)!.bound);
         assert.equal(results.records.length, 4 * rows.length);
     });
+
+    it("runs llama.cpp's own tools as rows beside ours: same output as big, speed-ups over native-big",
+        {skip: !nativeToolsBuilt && `llama.cpp's tools are not built (npm run build:native)`}, async () => {
+            const out = path.join(folder, "native");
+            const run = await runCli([
+                "bench", "--big", BUNDLED_PAIR.big, "--little", BUNDLED_PAIR.little, "--prompts", FIXTURE_PROMPTS,
+                "--limit", "2", "--max-tokens", "16", "--modes", "bild", "native-big", "native-speculative", "--grid", "run-confidence=0.05", "--out", out
+            ]);
+            assert.equal(run.code, 0, run.stderr);
+            const rows: (Row & {speedupOverNativeBig?: number, acceptancePct?: number, error?: string})[] =
+                JSON.parse(await readFile(path.join(out, "results.json"), "utf8")).rows;
+            const native = rows.filter((row) => row.mode.startsWith("native-"));
+            assert.equal(native.length, 8);
+            for (const row of native) {
+                assert.equal(row.error, undefined);
+                assert.equal(row.exactMatchPct, 100, `${row.name} reproduces big`);
+            }
+            for (const row of native.filter((row) => row.mode === "native-speculative"))
+                assert.ok(row.acceptancePct! > 0 && row.acceptancePct! <= 100);
+            const fastestNativeBig = Math.max(...native.filter((row) => row.mode === "native-big").map((row) => row.tokensPerSecond));
+            for (const row of rows.filter((row) => !row.bound))
+                assert.ok(Math.abs(row.speedupOverNativeBig! - row.tokensPerSecond / fastestNativeBig) < 1e-9, row.name);
+        });
 
     it("names the line of a malformed prompt file and exits with code 2", async () => {
         const prompts = path.join(folder, "bad.jsonl");

@@ -2,7 +2,7 @@ import {spawn} from "node:child_process";
 import {fileURLToPath} from "node:url";
 
 /** The compiled CLI entry point. */
-export const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+export const CLI = fileURLToPath(new URL("../../src/cli/main.cjs", import.meta.url));
 
 export type CliRun = {code: number | null, stdout: string, stderr: string};
 

@@ -6,7 +6,7 @@ import {callCost, oracleSchedule, scheduleCostMs} from "../../src/eval/oracleBou
 import {parsePromptLines} from "../../src/eval/promptFile.js";
 import {benchRowSpecs, parseBenchGrid, parseModes} from "../../src/eval/benchRows.js";
 import {markdownTable} from "../../src/eval/benchReport.js";
-import type {BenchRow} from "../../src/eval/benchTypes.js";
+import {isDecoderRow, type BenchRow} from "../../src/eval/benchTypes.js";
 import {BildUsageError} from "../../src/errors.js";
 
 const close = (actual: number, expected: number, digits = 2) =>
@@ -114,12 +114,12 @@ describe("bench rows", () => {
     it("adds sampled rows, seeded and measured against big sampling alike, when a temperature is given", () => {
         const rows = benchRowSpecs(parseModes(["speculative", "bild"]), parseBenchGrid(["fallback-threshold=0.6", "rollback-threshold=0", "draft-tokens=4"]),
             {temperature: 0.8, topP: 0.9});
-        const sampled = rows.filter((row) => row.mode !== "peer" && row.settings.temperature === 0.8);
+        const sampled = rows.filter(isDecoderRow).filter((row) => row.settings.temperature === 0.8);
         assert.deepEqual(sampled.map((row) => row.name), [
             "big T=0.8 p=0.9", "speculative k=4 T=0.8 p=0.9", "bild strict fb=0.6 T=0.8 p=0.9", "bild fb=0.6 rb=2 T=0.8 p=0.9"
         ]);
         for (const row of sampled)
-            assert.ok(row.mode !== "peer" && row.baseline === "big T=0.8 p=0.9" && row.settings.seed === 1 && row.settings.topP === 0.9);
+            assert.ok(row.baseline === "big T=0.8 p=0.9" && row.settings.seed === 1 && row.settings.topP === 0.9);
         assert.equal(benchRowSpecs(parseModes(["bild"]), parseBenchGrid([]), {temperature: 0}).some((row) => row.name.includes("T=")), false);
     });
 
@@ -143,5 +143,17 @@ describe("bench table", () => {
         assert.match(lines[3]!, /^\| peer a \| failed: Eval has failed \(prompt p\/1\) \|/);
         const cells = (line: string) => line.split("|").length;
         assert.equal(cells(lines[3]!), cells(lines[0]!));
+    });
+
+    it("adds a column of speed-ups over native llama.cpp only when a native-big row ran", () => {
+        const row = (name: string, speedupOverNativeBig?: number): BenchRow => ({
+            name, mode: "big", settings: {}, bound: false, prompts: 1, tokens: 1, totalMs: 1, medianMs: 1, tokensPerSecond: 1, speedup: 1,
+            baseline: "big", rougeL: 0, rougeLDelta: 0, bleu: 0, rougeLVsBig: 0, exactMatchPct: 0, prefixAgreementPct: 0, meanNllBig: 0,
+            ...(speedupOverNativeBig == null ? {} : {speedupOverNativeBig})
+        });
+        assert.doesNotMatch(markdownTable([row("big")]), /native-big/);
+        const lines = markdownTable([row("big", 0.93), row("native-big fa=on", 1)]).split("\n");
+        assert.deepEqual(lines[0]!.split(" | ").slice(1, 4), ["tok/s", "speed-up", "× native-big"]);
+        assert.deepEqual(lines[2]!.split(" | ").slice(2, 4), ["1.00×", "0.93×"]);
     });
 });

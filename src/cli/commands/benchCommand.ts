@@ -10,6 +10,7 @@ import {addBenchOptions, benchGrid, benchMaxTokens, runBenchFromOptions, type Be
 import {addDecodingOptions, decodingSettingsOf} from "../decodingOptions.js";
 import {addModelOptions, type ModelCliOptions} from "../modelOptions.js";
 import {checkSettings} from "../../decoding/settings/decodingSettings.js";
+import {getEngineLlama} from "../../engine/getEngineLlama.js";
 
 type BenchCommandOptions = ModelCliOptions & BenchCliOptions & {
     modes: string[],
@@ -71,6 +72,8 @@ async function packageVersions(): Promise<Record<string, string>> {
     const nodeLlamaCppEntry = new URL(import.meta.resolve("node-llama-cpp"));
     return {
         bild: await read(new URL("../../../../package.json", import.meta.url)),
-        nodeLlamaCpp: await read(new URL("../package.json", nodeLlamaCppEntry))
+        nodeLlamaCpp: await read(new URL("../package.json", nodeLlamaCppEntry)),
+        // `npm run build:addon` compiles llama.cpp for this CPU; node-llama-cpp then prefers it to its prebuilt binary.
+        engineBinary: (await getEngineLlama()).buildType
     };
 }

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import {Command, CommanderError} from "commander";
 import {BildInterruptedError, errorMessage, isUsageError} from "../errors.js";
 import {createGenerateCommand} from "./commands/generateCommand.js";

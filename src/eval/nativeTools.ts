@@ -1,0 +1,121 @@
+import {execFile} from "node:child_process";
+import {access} from "node:fs/promises";
+import {constants} from "node:fs";
+import path from "node:path";
+import {fileURLToPath} from "node:url";
+import {promisify} from "node:util";
+
+/** Where `npm run build:native` puts llama.cpp's own tools. */
+export const DEFAULT_NATIVE_BIN_DIR = fileURLToPath(new URL("../../../.cache/native/llama.cpp/build/bin", import.meta.url));
+
+/** One of llama.cpp's own programs as a bench row: its tool, flash attention and, for speculative decoding, the draft length. */
+export type NativeSettings = {
+    readonly tool: "llama-completion" | "llama-speculative-simple" | "llama-speculative",
+    readonly flashAttention: boolean,
+    /** Most draft tokens per round (`--spec-draft-n-max`); speculative tools only. */
+    readonly draftMax?: number
+};
+
+/** What the bench needs of the pair to run the native tools alike. */
+export type NativeModels = {
+    readonly big: string,
+    readonly little: string,
+    readonly bigThreads: number,
+    readonly littleThreads: number,
+    readonly contextSize: number,
+    readonly batchSize: number
+};
+
+/** One native generation: its text and what the tool itself timed (prompt and generation, no load). */
+export type NativeRun = {
+    readonly text: string,
+    /** Tokens the tool generated (a speculative tool may pass the budget by part of a draft). */
+    readonly tokens: number,
+    readonly ms: number,
+    readonly drafted?: number,
+    readonly accepted?: number
+};
+
+const TOOLS: readonly NativeSettings["tool"][] = ["llama-completion", "llama-speculative-simple", "llama-speculative"];
+const RUN_TIMEOUT_MS = 120_000;
+const run = promisify(execFile);
+
+/**
+ * llama.cpp's own programs, built from the source node-llama-cpp ships, run greedily on the same
+ * files, prompts, budget and threads as our rows: the speed a native user of llama.cpp gets.
+ */
+export class NativeTools {
+    readonly #binDir: string;
+    readonly #models: NativeModels;
+
+    private constructor(binDir: string, models: NativeModels) {
+        this.#binDir = binDir;
+        this.#models = models;
+    }
+
+    /** The tools in `binDir`, or why they cannot run (with how to build them). */
+    public static async find(binDir: string, models: NativeModels): Promise<NativeTools | string> {
+        for (const tool of TOOLS)
+            try {
+                await access(path.join(binDir, tool), constants.X_OK);
+            } catch {
+                return `llama.cpp's ${tool} is not in ${binDir}: build the native tools with \`npm run build:native\` (offline, about 5 minutes)`;
+            }
+        return new NativeTools(binDir, models);
+    }
+
+    public async generate(settings: NativeSettings, prompt: string, maxTokens: number): Promise<NativeRun> {
+        const m = this.#models;
+        // The prompt as an argument, unescaped: `-f` would drop its last newline.
+        const common = [
+            "-m", m.big, "-p", prompt, "--no-escape", "-n", String(maxTokens), "-c", String(m.contextSize), "-b", String(m.batchSize),
+            "-t", String(m.bigThreads), "--temp", "0", "-fa", settings.flashAttention ? "on" : "off"
+        ];
+        if (settings.tool === "llama-completion") {
+            const {stdout, stderr} = await this.#run(settings.tool, [...common, "-no-cnv", "--no-display-prompt", "--simple-io"]);
+            const promptMs = timing(stderr, /prompt eval time =\s*([\d.]+) ms/);
+            const evalMatch = /\beval time =\s*([\d.]+) ms \/\s*(\d+) runs/.exec(stderr.replace(/prompt eval time[^\n]*/, ""));
+            if (evalMatch == null)
+                throw new Error(`llama-completion printed no eval time (${lastLine(stderr)})`);
+            // The first token comes out of the prompt's evaluation; each later one is one run.
+            return {text: stdout, tokens: Number(evalMatch[2]) + 1, ms: promptMs + Number(evalMatch[1])};
+        }
+        const draft = [
+            "-md", m.little, "-td", String(m.littleThreads), "--spec-draft-n-max", String(settings.draftMax),
+            "--spec-draft-p-min", "0", ...(settings.tool === "llama-speculative-simple" ? ["--spec-type", "draft-simple"] : [])
+        ];
+        const {stdout, stderr} = await this.#run(settings.tool, [...common, ...draft]);
+        const decoded = /decoded\s+(\d+) tokens in\s+([\d.]+) seconds/.exec(stderr);
+        if (decoded == null)
+            throw new Error(`${settings.tool} printed no decoding time (${lastLine(stderr)})`);
+        // These tools echo the prompt (detokenized, BOS included) before the generation.
+        const start = stdout.indexOf(prompt);
+        if (start < 0)
+            throw new Error(`${settings.tool}'s output does not start with the prompt: cannot tell the generation apart`);
+        return {
+            text: stdout.slice(start + prompt.length),
+            tokens: Number(decoded[1]),
+            ms: 1000 * (timing(stderr, /encoded\s+\d+ tokens in\s+([\d.]+) seconds/) + Number(decoded[2])),
+            drafted: timing(stderr, /n_drafted\s*=\s*(\d+)/),
+            accepted: timing(stderr, /n_accept\s*=\s*(\d+)/)
+        };
+    }
+
+    async #run(tool: string, args: string[]): Promise<{stdout: string, stderr: string}> {
+        try {
+            return await run(path.join(this.#binDir, tool), args, {timeout: RUN_TIMEOUT_MS, maxBuffer: 64 * 2 ** 20, encoding: "utf8"});
+        } catch (error) {
+            const stderr = (error as {stderr?: string}).stderr ?? "";
+            throw new Error(`${tool} failed: ${lastLine(stderr) || (error as Error).message}`);
+        }
+    }
+}
+
+function timing(text: string, pattern: RegExp): number {
+    const match = pattern.exec(text);
+    if (match == null)
+        throw new Error(`a native tool's log lacks ${pattern.source}`);
+    return Number(match[1]);
+}
+
+const lastLine = (text: string) => text.trim().split("\n").at(-1)?.trim() ?? "";

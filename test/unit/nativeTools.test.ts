@@ -1,0 +1,77 @@
+import {after, before, describe, it} from "node:test";
+import assert from "node:assert/strict";
+import {chmod, mkdtemp, readFile, rm, writeFile} from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import {NativeTools, type NativeModels} from "../../src/eval/nativeTools.js";
+
+const MODELS: NativeModels = {big: "big.gguf", little: "little.gguf", bigThreads: 2, littleThreads: 1, contextSize: 512, batchSize: 512};
+
+/**
+ * Stand-ins for llama.cpp's tools that print what the real ones print (log lines copied from
+ * version 0.5.0 runs) and record their arguments, so the parsing and the command lines are checked
+ * without a native build.
+ */
+const COMPLETION = `#!/bin/sh
+printf '%s\\n' "$@" > "$0.args"
+printf ' = 1\\n'
+echo "0.00.781.957 I common_perf_print: prompt eval time =     261.84 ms /   295 tokens (    0.89 ms per token,  1126.63 tokens per second)" >&2
+echo "0.00.781.958 I common_perf_print:        eval time =     448.60 ms /   127 runs   (    3.53 ms per token,   283.10 tokens per second)" >&2
+`;
+const speculative = (prompt: string) => `#!/bin/sh
+printf '%s\\n' "$@" > "$0.args"
+printf '\\n\\n<|bos|>%s = 1\\n' '${prompt}'
+echo "0.01.749.041 I encoded  295 tokens in    0.824 seconds, speed:  358.012 t/s" >&2
+echo "0.01.749.059 I decoded   10 tokens in    0.176 seconds, speed:   57.917 t/s" >&2
+echo "0.01.749.086 I n_draft   = 3" >&2
+echo "0.01.749.112 I n_drafted = 35" >&2
+echo "0.01.749.126 I n_accept  = 24" >&2
+`;
+
+describe("llama.cpp's own tools as bench rows", () => {
+    let dir = "";
+    before(async () => {
+        dir = await mkdtemp(path.join(os.tmpdir(), "bild-native-test-"));
+        for (const [tool, script] of [["llama-completion", COMPLETION], ["llama-speculative-simple", speculative("x")], ["llama-speculative", speculative("x")]] as const) {
+            await writeFile(path.join(dir, tool), script);
+            await chmod(path.join(dir, tool), 0o755);
+        }
+    });
+    after(() => rm(dir, {recursive: true, force: true}));
+
+    it("says how to build the tools when they are missing", async () => {
+        const found = await NativeTools.find(path.join(dir, "nowhere"), MODELS);
+        assert.equal(typeof found, "string");
+        assert.match(found as string, /llama-completion is not in .*nowhere: build the native tools with `npm run build:native`/);
+    });
+
+    it("times the big model alone as the tool timed it, prompt included, and passes the prompt verbatim", async () => {
+        const tools = await NativeTools.find(dir, MODELS) as NativeTools;
+        const run = await tools.generate({tool: "llama-completion", flashAttention: false}, "x\n", 128);
+        assert.deepEqual(run, {text: " = 1\n", tokens: 128, ms: 261.84 + 448.60});
+        const args = (await readFile(path.join(dir, "llama-completion.args"), "utf8")).split("\n");
+        const after = (flag: string) => args[args.indexOf(flag) + 1];
+        // The prompt's last newline survives (`-f` would drop it) and escapes stay as written.
+        assert.equal(args.slice(args.indexOf("-p") + 1, args.indexOf("-p") + 3).join("\n"), "x\n");
+        assert.ok(args.includes("--no-escape") && args.includes("--no-display-prompt"));
+        assert.deepEqual([after("-t"), after("-c"), after("-n"), after("-fa"), after("--temp")], ["2", "512", "128", "off", "0"]);
+    });
+
+    it("cuts the echoed prompt off a speculative tool's output and reads its acceptance", async () => {
+        const tools = await NativeTools.find(dir, MODELS) as NativeTools;
+        const run = await tools.generate({tool: "llama-speculative-simple", flashAttention: true, draftMax: 3}, "x", 8);
+        assert.equal(run.text, " = 1\n");
+        assert.equal(run.tokens, 10);
+        assert.ok(Math.abs(run.ms - 1000) < 1e-9);
+        assert.deepEqual([run.drafted, run.accepted], [35, 24]);
+        const args = (await readFile(path.join(dir, "llama-speculative-simple.args"), "utf8")).split("\n");
+        const after = (flag: string) => args[args.indexOf(flag) + 1];
+        assert.deepEqual([after("-md"), after("-td"), after("--spec-draft-n-max"), after("--spec-type"), after("-fa")], ["little.gguf", "1", "3", "draft-simple", "on"]);
+    });
+
+    it("fails clearly when a tool's output cannot be read", async () => {
+        const tools = await NativeTools.find(dir, MODELS) as NativeTools;
+        await assert.rejects(tools.generate({tool: "llama-speculative", flashAttention: true, draftMax: 8}, "another prompt", 8),
+            /llama-speculative's output does not start with the prompt/);
+    });
+});
