@@ -3,7 +3,7 @@ export {LoadedModel} from "./engine/LoadedModel.js";
 export {Tokenizer, type TextCodec} from "./engine/Tokenizer.js";
 export type {ModelSequence, NextTokenFacts, Token, LogitPairs} from "./engine/ModelSequence.js";
 export {
-    DEFAULT_THREADS, DEFAULT_CONTEXT_SIZE, DEFAULT_BATCH_SIZE, DEFAULT_SEQUENCES, type EngineSettings
+    DEFAULT_THREADS, DEFAULT_BIG_THREADS, DEFAULT_CONTEXT_SIZE, DEFAULT_BATCH_SIZE, DEFAULT_SEQUENCES, type EngineSettings
 } from "./engine/EngineSettings.js";
 export {Decoder, type DecoderParts, type GenerationStream, type ScoredToken, type TokenScore} from "./decoding/Decoder.js";
 export type {GenerateOptions} from "./decoding/GenerateOptions.js";

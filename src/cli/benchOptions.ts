@@ -6,7 +6,7 @@ import type {BenchRowSpec} from "../eval/benchTypes.js";
 import {BENCH_SEQUENCES, runBench, type BenchOutput} from "../eval/runBench.js";
 import {DEFAULT_NATIVE_BIN_DIR, NativeTools} from "../eval/nativeTools.js";
 import {startProgress} from "./benchProgress.js";
-import {loadPairFromOptions, type ModelCliOptions} from "./modelOptions.js";
+import {loadPairFromOptions, threadsOf, type ModelCliOptions} from "./modelOptions.js";
 import {readPromptFile, type EvalPrompt} from "../eval/promptFile.js";
 import {BildUsageError} from "../errors.js";
 import {parsePositiveInteger} from "./parseNumbers.js";
@@ -60,7 +60,7 @@ export async function runBenchFromOptions(
         if (rows.some((row) => row.mode.startsWith("native-"))) {
             const found = await NativeTools.find(options.nativeBin ?? DEFAULT_NATIVE_BIN_DIR, {
                 big: pair.big.filePath, little: pair.little.filePath,
-                bigThreads: options.bigThreads ?? options.threads, littleThreads: options.littleThreads ?? options.threads,
+                bigThreads: threadsOf(options).big, littleThreads: threadsOf(options).little,
                 contextSize: pair.contextSize, batchSize: options.batchSize
             });
             if (typeof found === "string") {

@@ -2,14 +2,14 @@ import {availableParallelism} from "node:os";
 import path from "node:path";
 import {Option, type Command} from "commander";
 import {ModelPair, type PairEngineSettings} from "../engine/ModelPair.js";
-import {DEFAULT_BATCH_SIZE, DEFAULT_CONTEXT_SIZE, DEFAULT_FLASH_ATTENTION, DEFAULT_THREADS} from "../engine/EngineSettings.js";
+import {DEFAULT_BATCH_SIZE, DEFAULT_BIG_THREADS, DEFAULT_CONTEXT_SIZE, DEFAULT_FLASH_ATTENTION, DEFAULT_THREADS} from "../engine/EngineSettings.js";
 import {BUNDLED_BIG_MODEL, BUNDLED_LITTLE_MODEL, bundledLabel} from "./bundledModels.js";
 import {parsePositiveInteger} from "./parseNumbers.js";
 
 export type ModelCliOptions = {
     big: string,
     little: string,
-    threads: number,
+    threads?: number,
     bigThreads?: number,
     littleThreads?: number,
     contextSize?: number,
@@ -22,13 +22,21 @@ export function addModelOptions(command: Command): Command {
     return command
         .addOption(new Option("--big <path>", "big model: GGUF path or hf: URI").default(BUNDLED_BIG_MODEL, bundledLabel(BUNDLED_BIG_MODEL)))
         .addOption(new Option("--little <path>", "little model: GGUF path or hf: URI").default(BUNDLED_LITTLE_MODEL, bundledLabel(BUNDLED_LITTLE_MODEL)))
-        .addOption(new Option("--threads <n>", "CPU threads per model").argParser(parsePositiveInteger).default(DEFAULT_THREADS))
-        .addOption(new Option("--big-threads <n>", "CPU threads of the big model (default: --threads)").argParser(parsePositiveInteger))
-        .addOption(new Option("--little-threads <n>", "CPU threads of the little model (default: --threads)").argParser(parsePositiveInteger))
+        .addOption(new Option("--threads <n>", "CPU threads of each model (default: see --big-threads and --little-threads)").argParser(parsePositiveInteger))
+        .addOption(new Option("--big-threads <n>", `CPU threads of the big model (default: --threads, else ${DEFAULT_BIG_THREADS} on this machine)`).argParser(parsePositiveInteger))
+        .addOption(new Option("--little-threads <n>", `CPU threads of the little model (default: --threads, else ${DEFAULT_THREADS})`).argParser(parsePositiveInteger))
         .addOption(new Option("--context-size <n>",
             `KV cache tokens per sequence (default: ${DEFAULT_CONTEXT_SIZE}, or the models' trained length if shorter)`).argParser(parsePositiveInteger))
         .addOption(new Option("--batch-size <n>", "largest llama.cpp batch").argParser(parsePositiveInteger).default(DEFAULT_BATCH_SIZE))
         .addOption(new Option("--flash-attention <when>", "llama.cpp's flash attention").choices(["auto", "on", "off"]).default(DEFAULT_FLASH_ATTENTION));
+}
+
+/** Each model's threads as the options resolve them. */
+export function threadsOf(options: ModelCliOptions): {big: number, little: number} {
+    return {
+        big: options.bigThreads ?? options.threads ?? DEFAULT_BIG_THREADS,
+        little: options.littleThreads ?? options.threads ?? DEFAULT_THREADS
+    };
 }
 
 /**
@@ -40,11 +48,12 @@ export async function loadPairFromOptions(options: ModelCliOptions, sequences?: 
     for (const [flag, threads] of [["--threads", options.threads], ["--big-threads", options.bigThreads], ["--little-threads", options.littleThreads]] as const)
         if (threads != null && threads > cores)
             warn(`${flag} ${threads} is more than this machine's ${cores} cores: llama.cpp's threads then wait on each other and decoding can be 100× slower (use at most ${cores})`);
+    const threads = threadsOf(options);
     const settings: PairEngineSettings = {
-        threads: options.threads, contextSize: options.contextSize, batchSize: options.batchSize, sequences,
+        contextSize: options.contextSize, batchSize: options.batchSize, sequences,
         flashAttention: options.flashAttention === "auto" ? "auto" : options.flashAttention === "on",
-        big: {threads: options.bigThreads ?? options.threads},
-        little: {threads: options.littleThreads ?? options.threads}
+        big: {threads: threads.big},
+        little: {threads: threads.little}
     };
     const pair = await ModelPair.load({big: options.big, little: options.little}, settings);
     const shorter = [pair.big, pair.little].filter((model) => options.contextSize != null && options.contextSize > model.model.trainContextSize);

@@ -1,8 +1,14 @@
-/**
- * Threads per context. On the 2-core reference machine one thread decoded fastest: llama.cpp's
- * per-step thread synchronisation dominates small models (measured in docs/defaults.md).
- */
+import {availableParallelism} from "node:os";
+
+/** Threads per context (the little model's): one decoded a small model fastest (docs/defaults.md). */
 export const DEFAULT_THREADS = 1;
+/**
+ * Threads of the big model: two where the machine has two cores and Node's worker pool has one
+ * worker (`UV_THREADPOOL_SIZE=1`, which the `bild` command sets); one otherwise, because with
+ * several workers llama.cpp's multi-threaded calls run several times slower (docs/engine.md).
+ * Measured on the 2-core reference machine: the big model decodes 1.25–1.4× faster on two.
+ */
+export const DEFAULT_BIG_THREADS = process.env.UV_THREADPOOL_SIZE === "1" ? Math.min(2, availableParallelism()) : DEFAULT_THREADS;
 /**
  * Tokens per sequence's KV cache (prompt + generated tokens must fit), unless the model was trained
  * on shorter sequences: then its trained length, past which its output degrades.

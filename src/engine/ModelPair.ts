@@ -2,7 +2,7 @@ import {LoadedModel} from "./LoadedModel.js";
 import {Tokenizer} from "./Tokenizer.js";
 import {checkSharedTokenizer, readVocabularyFacts} from "./checkSharedTokenizer.js";
 import {resolveModelFile} from "./resolveModelFile.js";
-import type {EngineSettings} from "./EngineSettings.js";
+import {DEFAULT_BIG_THREADS, type EngineSettings} from "./EngineSettings.js";
 
 /** Where to find the two models of a pair: local paths or `hf:` / URL model URIs. */
 export type ModelPairSources = {
@@ -12,7 +12,7 @@ export type ModelPairSources = {
 
 /** Settings of each model of a pair: `shared` for both, then per-model overrides. */
 export type PairEngineSettings = EngineSettings & {
-    /** Overrides for the big model (e.g. more threads: batched verification of a large model gains from them). */
+    /** Overrides for the big model. Its threads default to {@link DEFAULT_BIG_THREADS} unless `threads` is given for both. */
     readonly big?: EngineSettings,
     /** Overrides for the little model. */
     readonly little?: EngineSettings
@@ -49,7 +49,7 @@ export class ModelPair implements AsyncDisposable {
         checkSharedTokenizer(bigVocabulary, littleVocabulary);
 
         const {big: bigSettings, little: littleSettings, ...shared} = settings;
-        const big = await LoadedModel.load(bigPath, {...shared, ...bigSettings});
+        const big = await LoadedModel.load(bigPath, {...shared, ...bigSettings, threads: bigSettings?.threads ?? shared.threads ?? DEFAULT_BIG_THREADS});
         try {
             return new ModelPair(big, await LoadedModel.load(littlePath, {...shared, ...littleSettings}));
         } catch (error) {

@@ -178,6 +178,17 @@ describe("bild generate (CLI, real models)", () => {
         ]);
     });
 
+    it("runs llama.cpp on one libuv worker unless the user chose a pool size, and warns about threads on several", async () => {
+        const {UV_THREADPOOL_SIZE: _, ...unset} = process.env;
+        const help = await runCli(["generate", "--help"], "", unset);
+        assert.match(help.stdout.replace(/\s+/g, " "), new RegExp(`--big-threads <n> CPU threads of the big model \\(default: --threads, else ${Math.min(2, availableParallelism())} on this machine\\)`));
+        const several = {...unset, UV_THREADPOOL_SIZE: "4"};
+        assert.match((await runCli(["generate", "--help"], "", several)).stdout.replace(/\s+/g, " "), /else 1 on this machine/);
+        const run = await runCli([...PAIR_ARGS, "--prompt", "def f():", "--mode", "big", "--max-tokens", "2", "--big-threads", "2"], "", several);
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stderr, /\[BILD_WORKER_POOL\] Warning: a model runs on more than one thread while libuv's worker pool has several workers: .*start Node with UV_THREADPOOL_SIZE=1/);
+    });
+
     it("rejects a prompt longer than the context, and an empty standard input", async () => {
         assertUsageError(await runCli(["generate", "--prompt", Array.from({length: 40}, (_, i) => `x${i} = ${i}`).join("\n"), "--context-size", "64", "--max-tokens", "8"]),
             /the prompt \(\d+ tokens\) plus max tokens \(8\) exceed the context size \(\d+\)/);

@@ -6,10 +6,10 @@ export const CLI = fileURLToPath(new URL("../../src/cli/main.cjs", import.meta.u
 
 export type CliRun = {code: number | null, stdout: string, stderr: string};
 
-/** Runs the compiled `bild` CLI with `args`, feeding `stdin` (empty by default). */
-export function runCli(args: string[], stdin = ""): Promise<CliRun> {
+/** Runs the compiled `bild` CLI with `args`, feeding `stdin` (empty by default), in `env` (this process's by default). */
+export function runCli(args: string[], stdin = "", env: NodeJS.ProcessEnv = process.env): Promise<CliRun> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [CLI, ...args], {stdio: ["pipe", "pipe", "pipe"]});
+        const child = spawn(process.execPath, [CLI, ...args], {stdio: ["pipe", "pipe", "pipe"], env});
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (chunk) => stdout += chunk);

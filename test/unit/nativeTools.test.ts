@@ -69,6 +69,24 @@ describe("llama.cpp's own tools as bench rows", () => {
         assert.deepEqual([after("-md"), after("-td"), after("--spec-draft-n-max"), after("--spec-type"), after("-fa")], ["little.gguf", "1", "3", "draft-simple", "on"]);
     });
 
+    it("runs a tool again once when its log lacks the timing lines, and fails after a second miss", async () => {
+        const flaky = await mkdtemp(path.join(os.tmpdir(), "bild-native-flaky-"));
+        try {
+            // Prints its timings only on every second run, like a log thread that lost the race to exit.
+            const script = COMPLETION.replace("printf ' = 1\\n'", `printf ' = 1\\n'\nif [ -e "$0.ran" ]; then rm "$0.ran"; else touch "$0.ran"; exit 0; fi`);
+            for (const tool of ["llama-completion", "llama-speculative-simple", "llama-speculative"]) {
+                await writeFile(path.join(flaky, tool), tool === "llama-completion" ? script : speculative("x"));
+                await chmod(path.join(flaky, tool), 0o755);
+            }
+            const tools = await NativeTools.find(flaky, MODELS) as NativeTools;
+            assert.deepEqual(await tools.generate({tool: "llama-completion", flashAttention: true}, "x", 128), {text: " = 1\n", tokens: 128, ms: 261.84 + 448.60});
+            await writeFile(path.join(flaky, "llama-completion"), "#!/bin/sh\necho 'no timings' >&2\n");
+            await assert.rejects(tools.generate({tool: "llama-completion", flashAttention: true}, "x", 128), /a native tool's log lacks its "prompt eval time" line/);
+        } finally {
+            await rm(flaky, {recursive: true, force: true});
+        }
+    });
+
     it("fails clearly when a tool's output cannot be read", async () => {
         const tools = await NativeTools.find(dir, MODELS) as NativeTools;
         await assert.rejects(tools.generate({tool: "llama-speculative", flashAttention: true, draftMax: 8}, "another prompt", 8),

@@ -8,7 +8,7 @@ import {frontierSvg, svgToPng} from "../../eval/frontierPlot.js";
 import {ORACLE_ROW} from "../../eval/runBench.js";
 import {addBenchOptions, benchGrid, benchMaxTokens, runBenchFromOptions, type BenchCliOptions} from "../benchOptions.js";
 import {addDecodingOptions, decodingSettingsOf} from "../decodingOptions.js";
-import {addModelOptions, type ModelCliOptions} from "../modelOptions.js";
+import {addModelOptions, threadsOf, type ModelCliOptions} from "../modelOptions.js";
 import {checkSettings} from "../../decoding/settings/decodingSettings.js";
 import {getEngineLlama} from "../../engine/getEngineLlama.js";
 
@@ -55,7 +55,7 @@ async function runBenchCommand(options: BenchCommandOptions): Promise<void> {
         versions: {node: process.version, ...(await packageVersions())},
         models: {big: options.big, little: options.little},
         settings: {
-            threads: options.threads, bigThreads: options.bigThreads ?? options.threads, littleThreads: options.littleThreads ?? options.threads,
+            bigThreads: threadsOf(options).big, littleThreads: threadsOf(options).little,
             contextSize: options.contextSize, batchSize: options.batchSize, flashAttention: options.flashAttention, maxTokens, prompts: prompts.length,
             promptFile: options.prompts, sampling
         },
