@@ -6,7 +6,8 @@
 // llama.cpp's own tools. Padded copies are built once into .cache/padded/; results go to
 // bench-out/py-<variant>/.
 // Environment: BENCH_LIMIT (prompts, default 10), BENCH_MAX_TOKENS (default 128), BENCH_BIG_THREADS
-// (default 2: the big model's batched checks gain from both cores; the little model stays on 1).
+// (default 2: the big model's batched checks gain from both cores; the little model stays on 1),
+// BENCH_VARIANTS (some of x2,x4,x2-aligned; default all).
 import {execFileSync} from "node:child_process";
 import {existsSync, mkdirSync} from "node:fs";
 import {fileURLToPath} from "node:url";
@@ -23,8 +24,9 @@ const variants = [
     {name: "x2-aligned", width: 2, little: "py-little-aligned.gguf"}
 ];
 
+const chosen = process.env.BENCH_VARIANTS?.split(",") ?? variants.map((variant) => variant.name);
 mkdirSync(cache, {recursive: true});
-for (const variant of variants) {
+for (const variant of variants.filter((variant) => chosen.includes(variant.name))) {
     const padded = `${cache}/py-big-x${variant.width}.gguf`;
     if (!existsSync(padded))
         execFileSync(process.execPath, [`${shared}models/tools/pad-gguf.mjs`, `${shared}models/py-big.gguf`, padded, "--width", String(variant.width)], {stdio: "inherit"});

@@ -28,8 +28,10 @@ export function addModelOptions(command: Command): Command {
         .addOption(new Option("--context-size <n>",
             `KV cache tokens per sequence (default: ${DEFAULT_CONTEXT_SIZE}, or the models' trained length if shorter)`).argParser(parsePositiveInteger))
         .addOption(new Option("--batch-size <n>", "largest llama.cpp batch").argParser(parsePositiveInteger).default(DEFAULT_BATCH_SIZE))
-        .addOption(new Option("--flash-attention <when>", "llama.cpp's flash attention").choices(["auto", "on", "off"]).default(DEFAULT_FLASH_ATTENTION));
+        .addOption(new Option("--flash-attention <when>", "llama.cpp's flash attention").choices(["auto", "on", "off"]).default(flashAttentionFlag(DEFAULT_FLASH_ATTENTION)));
 }
+
+const flashAttentionFlag = (setting: "auto" | boolean) => setting === "auto" ? "auto" : setting ? "on" : "off";
 
 /** Each model's threads as the options resolve them. */
 export function threadsOf(options: ModelCliOptions): {big: number, little: number} {

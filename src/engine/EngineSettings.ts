@@ -5,8 +5,8 @@ export const DEFAULT_THREADS = 1;
 /**
  * Threads of the big model: two where the machine has two cores and Node's worker pool has one
  * worker (`UV_THREADPOOL_SIZE=1`, which the `bild` command sets); one otherwise, because with
- * several workers llama.cpp's multi-threaded calls run several times slower (docs/engine.md).
- * Measured on the 2-core reference machine: the big model decodes 1.25–1.4× faster on two.
+ * several workers llama.cpp's multi-threaded calls run several times slower (docs/engine.md). On
+ * the 2-core reference machine two threads made the big model faster (docs/defaults.md).
  */
 export const DEFAULT_BIG_THREADS = process.env.UV_THREADPOOL_SIZE === "1" ? Math.min(2, availableParallelism()) : DEFAULT_THREADS;
 /**
@@ -18,8 +18,13 @@ export const DEFAULT_CONTEXT_SIZE = 1024;
 export const DEFAULT_BATCH_SIZE = 512;
 /** Sequences per context: how many generations can run at once. */
 export const DEFAULT_SEQUENCES = 1;
-/** llama.cpp's flash attention: node-llama-cpp's default, on where the model and hardware support it. */
-export const DEFAULT_FLASH_ATTENTION = "auto";
+/**
+ * llama.cpp's flash attention, off: on the CPUs measured it slowed the big model's batched checks
+ * (what BiLD and speculative decoding ask of it) and the little model's single tokens at a few
+ * hundred tokens of context, though it sped up a big model decoding alone (`--mode big
+ * --flash-attention on`). Measured in docs/defaults.md.
+ */
+export const DEFAULT_FLASH_ATTENTION: "auto" | boolean = false;
 
 /** How each model of a pair is loaded and run. */
 export type EngineSettings = {

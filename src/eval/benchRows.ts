@@ -31,8 +31,9 @@ export const PEER_GRID: readonly PeerSettings[] = [
 ];
 /**
  * llama.cpp's own programs: the big model alone, and its speculative decoding (the simple
- * draft/verify loop and the token-tree one) over a few draft lengths; each with flash attention on
- * and off, which natively matters most for batched checks. The bench reports them all.
+ * draft/verify loop, and `llama-speculative`, which can draft a token tree but does so only with
+ * several sequences, slower on the Python pair: docs/benchmarks.md) over a few draft lengths; each
+ * with flash attention on and off, which natively matters most for batched checks.
  */
 export const NATIVE_GRID: readonly NativeSettings[] = [
     {tool: "llama-completion", flashAttention: true},
@@ -46,7 +47,7 @@ export const ALL_BENCH_MODES: readonly BenchMode[] = ["big", "little", "speculat
 
 const nativeRowName = (settings: NativeSettings) => settings.tool === "llama-completion"
     ? `native-big fa=${settings.flashAttention ? "on" : "off"}`
-    : `native-speculative ${settings.tool === "llama-speculative" ? "tree" : "simple"} n=${settings.draftMax} fa=${settings.flashAttention ? "on" : "off"}`;
+    : `native-speculative ${settings.tool === "llama-speculative" ? "llama-speculative" : "simple"} n=${settings.draftMax} fa=${settings.flashAttention ? "on" : "off"}`;
 
 /**
  * `fallback-threshold=0.1,0.2 rollback-threshold=0,1`: each given key replaces the default grid's
