@@ -2,6 +2,7 @@ import {after, before, describe, it} from "node:test";
 import assert from "node:assert/strict";
 import type {Token as LlamaToken} from "node-llama-cpp";
 import {ModelPair} from "../../src/engine/ModelPair.js";
+import {DEFAULT_FLASH_ATTENTION} from "../../src/engine/EngineSettings.js";
 import {Decoder} from "../../src/decoding/Decoder.js";
 import type {LlamaModelSequence} from "../../src/engine/LlamaModelSequence.js";
 import type {NextTokenFacts} from "../../src/engine/ModelSequence.js";
@@ -44,7 +45,8 @@ describe("engine adapter on the bundled Python pair (real models)", () => {
         const prompt = pair.tokenizer.encodePrompt(readFixturePrompts(1)[0]!.prompt);
         const scoreToken = 300;
         const facts = await freshFacts(prompt, scoreToken);
-        const context = await pair.big.model.createContext({contextSize: 512, threads: 1});
+        // Flash attention as the pair has it: it changes probabilities in the fourth digit.
+        const context = await pair.big.model.createContext({contextSize: 512, threads: 1, flashAttention: DEFAULT_FLASH_ATTENTION});
         try {
             const results = await context.getSequence().controlledEvaluate(prompt.map((token, i) => i === prompt.length - 1
                 ? [token as LlamaToken, {generateNext: {probabilities: true}}]

@@ -8,6 +8,7 @@ import type {Token} from "../../src/engine/ModelSequence.js";
 import {chiSquareTest, countDraws, SIGNIFICANCE} from "./chiSquare.js";
 import type {EvalPrompt} from "./fixtures.js";
 import {ResampleFromBigPolicy} from "./wrongPolicies.js";
+import {assertSameOutputTieAware} from "./tieAware.js";
 
 const SAMPLING = {temperature: 1, topK: 40, topP: 0.95, minP: 0};
 const DRAWS = 2000;
@@ -121,10 +122,18 @@ export function describeSampling(
                 assert.notDeepEqual(await outputs({...sampled, seed: 43}), first);
             });
 
-            it(`${JSON.stringify(options)}: temperature → 0 reduces to greedy`, async () => {
+            it(`${JSON.stringify(options)}: temperature → 0 reduces to greedy`, async (t) => {
                 // Lossy BiLD's limit is the lossless output: see the scripted-model test.
                 const greedy = options.rollbackThreshold != null ? {mode: "big" as const} : options;
-                assert.deepEqual(await outputs({...options, temperature: 1e-5, seed: 1}), await outputs(greedy));
+                const [cold, reference] = [await outputs({...options, temperature: 1e-5, seed: 1}), await outputs(greedy)];
+                const model = greedy.mode === "little" ? pair.little.model : pair.big.model;
+                for (const [i, text] of texts.slice(0, cold.length).entries()) {
+                    // Batched and single-token logits differ in their last digits: a near-tie may go either way.
+                    const ties = await assertSameOutputTieAware(decoder, model, greedy.mode ?? "bild", pair.tokenizer.encodePrompt(text),
+                        cold[i]!, reference[i]!, `prompt ${i}`);
+                    for (const tie of ties)
+                        t.diagnostic(`prompt ${i}: near-tie forgiven at token ${tie.position} (logit gap ${tie.gap.toExponential(2)})`);
+                }
             });
         }
     });
