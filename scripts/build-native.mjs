@@ -31,7 +31,7 @@ function run(command, args) {
 if (!existsSync(bundle))
     fail(`${bundle} is missing: run npm ci first`);
 if (!existsSync(source))
-    run("git", ["clone", "--quiet", bundle, source]);
+    run("git", ["-c", "advice.detachedHead=false", "clone", "--quiet", bundle, source]);
 run("cmake", ["-S", source, "-B", build, "-DCMAKE_BUILD_TYPE=Release", "-DLLAMA_CURL=OFF", "-DLLAMA_BUILD_TESTS=OFF"]);
 run("cmake", ["--build", build, "--parallel", String(os.availableParallelism()), "--target", ...TARGETS]);
 process.stderr.write(`build:native: ${TARGETS.join(", ")} are in ${path.join(build, "bin")}\n`);
