@@ -67,11 +67,11 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
                     throw new Error("native rows need the native tools (BenchInput.native)");
                 const generated = await native.generate(spec.settings, prompt.prompt, tokens);
                 // Scored like every row: as tokens of our tokenizer, within the budget. A speculative
-                // tool may pass the budget by part of a draft; the time kept is the kept tokens' share.
+                // tool may pass the budget by part of a draft: it is timed for the budget's share.
                 const kept = pair.tokenizer.encode(generated.text).slice(0, tokens);
                 const {drafted, accepted} = generated;
                 return {
-                    row: spec.name, promptId: prompt.id, ms: generated.ms * Math.min(1, kept.length / Math.max(generated.tokens, 1)),
+                    row: spec.name, promptId: prompt.id, ms: generated.ms * Math.min(1, tokens / Math.max(generated.tokens, 1)),
                     tokens: kept, text: pair.tokenizer.decode(kept), retokenized: true, ...(drafted != null && accepted != null ? {drafts: {drafted, accepted}} : {})
                 };
             }
