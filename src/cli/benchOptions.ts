@@ -2,7 +2,7 @@ import {Option, type Command} from "commander";
 import {DEFAULT_BENCH_GRID, GRID_SETTINGS, parseBenchGrid, type BenchGrid} from "../eval/benchRows.js";
 import {DECODING_SETTINGS, kebabCase} from "../decoding/settings/decodingSettings.js";
 import {addDecodingOptions} from "./decodingOptions.js";
-import type {BenchRowSpec} from "../eval/benchTypes.js";
+import {isNativeRow, type BenchRowSpec} from "../eval/benchTypes.js";
 import {BENCH_SEQUENCES, runBench, type BenchOutput} from "../eval/runBench.js";
 import {DEFAULT_NATIVE_BIN_DIR, NativeTools} from "../eval/nativeTools.js";
 import {startProgress} from "./benchProgress.js";
@@ -57,15 +57,15 @@ export async function runBenchFromOptions(
     try {
         let rows = allRows;
         let native: NativeTools | undefined;
-        if (rows.some((row) => row.mode.startsWith("native-"))) {
+        if (rows.some(isNativeRow)) {
+            const threads = threadsOf(options);
             const found = await NativeTools.find(options.nativeBin ?? DEFAULT_NATIVE_BIN_DIR, {
-                big: pair.big.filePath, little: pair.little.filePath,
-                bigThreads: threadsOf(options).big, littleThreads: threadsOf(options).little,
+                big: pair.big.filePath, little: pair.little.filePath, bigThreads: threads.big, littleThreads: threads.little,
                 contextSize: pair.contextSize, batchSize: options.batchSize
             });
             if (typeof found === "string") {
                 process.stderr.write(`bild bench: no native rows: ${found}\n`);
-                rows = rows.filter((row) => !row.mode.startsWith("native-"));
+                rows = rows.filter((row) => !isNativeRow(row));
             } else
                 native = found;
         }

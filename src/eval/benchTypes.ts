@@ -20,6 +20,10 @@ export type BenchRowSpec =
     | {readonly name: string, readonly mode: "peer", readonly settings: PeerSettings}
     | {readonly name: string, readonly mode: "native-big" | "native-speculative", readonly settings: NativeSettings};
 
+/** Whether one of llama.cpp's own tools runs the row. */
+export const isNativeRow = (spec: BenchRowSpec): spec is Extract<BenchRowSpec, {mode: "native-big" | "native-speculative"}> =>
+    spec.mode === "native-big" || spec.mode === "native-speculative";
+
 /** Whether our decoder runs the row (and its settings are decoding settings). */
 export const isDecoderRow = (spec: BenchRowSpec): spec is Extract<BenchRowSpec, {mode: "big" | "little" | "speculative" | "bild"}> => !isExternalMode(spec.mode);
 

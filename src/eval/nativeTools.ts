@@ -85,31 +85,28 @@ export class NativeTools {
         ];
         if (settings.tool === "llama-completion") {
             const {stdout, stderr} = await this.#run(settings.tool, [...common, "-no-cnv", "--no-display-prompt", "--simple-io"]);
-            const promptMs = timing(stderr, /prompt eval time =\s*([\d.]+) ms/, "prompt eval time");
-            const evalMatch = /\beval time =\s*([\d.]+) ms \/\s*(\d+) runs/.exec(stderr.replace(/prompt eval time[^\n]*/, ""));
-            if (evalMatch == null)
-                throw new MissingTimingError("eval time");
+            const [promptMs] = readLog(stderr, /prompt eval time =\s*([\d.]+) ms/, "prompt eval time");
+            const [evalMs, runs] = readLog(stderr, /(?<!prompt )eval time =\s*([\d.]+) ms \/\s*(\d+) runs/, "eval time");
             // The first token comes out of the prompt's evaluation; each later one is one run.
-            return {text: stdout, tokens: Number(evalMatch[2]) + 1, ms: promptMs + Number(evalMatch[1])};
+            return {text: stdout, tokens: runs! + 1, ms: promptMs! + evalMs!};
         }
         const draft = [
             "-md", m.little, "-td", String(m.littleThreads), "--spec-draft-n-max", String(settings.draftMax),
             "--spec-draft-p-min", "0", ...(settings.tool === "llama-speculative-simple" ? ["--spec-type", "draft-simple"] : [])
         ];
         const {stdout, stderr} = await this.#run(settings.tool, [...common, ...draft]);
-        const decoded = /decoded\s+(\d+) tokens in\s+([\d.]+) seconds/.exec(stderr);
-        if (decoded == null)
-            throw new MissingTimingError("decoded … tokens in");
+        const [decodedTokens, decodedSeconds] = readLog(stderr, /decoded\s+(\d+) tokens in\s+([\d.]+) seconds/, "decoded … tokens in");
+        const [encodedSeconds] = readLog(stderr, /encoded\s+\d+ tokens in\s+([\d.]+) seconds/, "encoded … tokens in");
         // These tools echo the prompt (detokenized, BOS included) before the generation.
         const start = stdout.indexOf(prompt);
         if (start < 0)
             throw new Error(`${settings.tool}'s output does not start with the prompt: cannot tell the generation apart`);
         return {
             text: stdout.slice(start + prompt.length),
-            tokens: Number(decoded[1]),
-            ms: 1000 * (timing(stderr, /encoded\s+\d+ tokens in\s+([\d.]+) seconds/, "encoded … tokens in") + Number(decoded[2])),
-            drafted: timing(stderr, /n_drafted\s*=\s*(\d+)/, "n_drafted"),
-            accepted: timing(stderr, /n_accept\s*=\s*(\d+)/, "n_accept")
+            tokens: decodedTokens!,
+            ms: 1000 * (encodedSeconds! + decodedSeconds!),
+            drafted: readLog(stderr, /n_drafted\s*=\s*(\d+)/, "n_drafted")[0],
+            accepted: readLog(stderr, /n_accept\s*=\s*(\d+)/, "n_accept")[0]
         };
     }
 
@@ -129,11 +126,12 @@ class MissingTimingError extends Error {
     }
 }
 
-function timing(text: string, pattern: RegExp, name: string): number {
+/** The numbers `pattern` captures in a tool's log, or a {@link MissingTimingError} naming the line. */
+function readLog(text: string, pattern: RegExp, line: string): number[] {
     const match = pattern.exec(text);
     if (match == null)
-        throw new MissingTimingError(name);
-    return Number(match[1]);
+        throw new MissingTimingError(line);
+    return match.slice(1).map(Number);
 }
 
 const lastLine = (text: string) => text.trim().split("\n").at(-1)?.trim() ?? "";

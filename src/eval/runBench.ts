@@ -2,7 +2,7 @@ import {Decoder} from "../decoding/Decoder.js";
 import type {ModelPair} from "../engine/ModelPair.js";
 import type {ModelSequence, Token} from "../engine/ModelSequence.js";
 import {PeerSpeculativeDecoder} from "../engine/PeerSpeculativeDecoder.js";
-import {isExternalMode, type BenchRecord, type BenchRow, type BenchRowSpec} from "./benchTypes.js";
+import {isExternalMode, isNativeRow, type BenchRecord, type BenchRow, type BenchRowSpec} from "./benchTypes.js";
 import type {NativeTools} from "./nativeTools.js";
 import {oracleSchedule, scheduleCostMs, type CallCostCurve} from "./oracleBound.js";
 import type {EvalPrompt} from "./promptFile.js";
@@ -62,7 +62,7 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
                 const ms = performance.now() - start;
                 return {row: spec.name, promptId: prompt.id, ms, tokens: generated, text: pair.tokenizer.decode(generated)};
             }
-            if (spec.mode === "native-big" || spec.mode === "native-speculative") {
+            if (isNativeRow(spec)) {
                 if (native == null)
                     throw new Error("native rows need the native tools (BenchInput.native)");
                 const generated = await native.generate(spec.settings, prompt.prompt, tokens);

@@ -55,7 +55,7 @@ async function runBenchCommand(options: BenchCommandOptions): Promise<void> {
         versions: {node: process.version, ...(await packageVersions())},
         models: {big: options.big, little: options.little},
         settings: {
-            bigThreads: threadsOf(options).big, littleThreads: threadsOf(options).little,
+            threads: threadsOf(options),
             contextSize: options.contextSize, batchSize: options.batchSize, flashAttention: options.flashAttention, maxTokens, prompts: prompts.length,
             promptFile: options.prompts, sampling
         },
