@@ -10,9 +10,8 @@ import {BildUsageError, errorMessage} from "../errors.js";
 let warnedAboutWorkerPool = false;
 
 /**
- * node-llama-cpp runs llama.cpp on libuv's worker pool, and the prebuilt llama.cpp's OpenMP keeps a
- * team of threads per calling worker: a multi-threaded model called from the default 4 workers ran
- * several times slower than from one (docs/engine.md). The `bild` command sets the pool to one worker;
+ * node-llama-cpp runs llama.cpp on libuv's worker pool, and a multi-threaded model called from the
+ * default 4 workers ran up to 4.6× slower per token than from one (docs/engine.md). The `bild` command sets the pool to one worker;
  * a program using the library has to start Node with it.
  */
 function warnAboutWorkerPool(): void {

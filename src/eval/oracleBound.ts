@@ -23,26 +23,36 @@ export type OracleSchedule = {readonly little: number[], readonly big: number[]}
  * big model's greedy output: the little model drafts each agreeing run (one call per token, plus
  * one call for the disagreeing token it then drops); one big call verifies the run and appends its
  * token. A run that reaches the end is closed by one final verification call.
- * @param agreement - per output position, whether the little argmax equals big's greedy token.
+ *
+ * With `width` > 1 it is the same for a token tree holding the little model's `width` best
+ * candidates per position: a position agrees when big's token is among them, and the big call is
+ * charged one more token for each candidate ranked above big's (a tree built in rank order holds
+ * them). Generous to trees: the little model pays only for the right branch, wrong branches grow no
+ * subtrees, and branching costs no attention masks or cache copies.
+ * @param ranks - per output position, the rank of big's greedy token among the little model's
+ * candidates (1: its argmax; `Infinity` when not among those read).
  */
-export function oracleSchedule(agreement: readonly boolean[], promptTokens: number): OracleSchedule {
+export function oracleSchedule(ranks: readonly number[], promptTokens: number, width = 1): OracleSchedule {
     const little: number[] = [];
     const big: number[] = [];
     // Tokens the big model has not seen: the prompt at first, then the last verified token.
     let bigPending = promptTokens;
     let littlePending = promptTokens;
     let position = 0;
-    while (position < agreement.length) {
+    while (position < ranks.length) {
         let run = 0;
-        while (position + run < agreement.length && agreement[position + run])
+        let siblings = 0;
+        while (position + run < ranks.length && ranks[position + run]! <= width) {
+            siblings += ranks[position + run]! - 1;
             run++;
-        const reachesEnd = position + run === agreement.length;
+        }
+        const reachesEnd = position + run === ranks.length;
         const proposals = reachesEnd ? run : run + 1;
         for (let i = 0; i < proposals; i++) {
             little.push(littlePending);
             littlePending = 1;
         }
-        big.push(bigPending + run);
+        big.push(bigPending + run + siblings);
         bigPending = 1;
         position += reachesEnd ? run : run + 1;
     }

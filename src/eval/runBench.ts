@@ -1,6 +1,6 @@
 import {Decoder} from "../decoding/Decoder.js";
 import type {ModelPair} from "../engine/ModelPair.js";
-import type {ModelSequence, Token} from "../engine/ModelSequence.js";
+import type {LogitPairs, ModelSequence, Token} from "../engine/ModelSequence.js";
 import {PeerSpeculativeDecoder} from "../engine/PeerSpeculativeDecoder.js";
 import {isExternalMode, isNativeRow, type BenchRecord, type BenchRow, type BenchRowSpec} from "./benchTypes.js";
 import type {NativeTools} from "./nativeTools.js";
@@ -115,7 +115,7 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
             little: await measureCostCurve(littleScorer, position, pair.contextSize, () => 1),
             big: await measureCostCurve(bigScorer, position, pair.contextSize, (tokens) => Math.min(tokens, 32))
         };
-        const oracleRecords = await oracleRun(records.filter((record) => record.row === bigSpec.name), promptTokens, littleScorer, costCurves);
+        const oracleRecords = await oracleRuns(records.filter((record) => record.row === bigSpec.name), promptTokens, littleScorer, costCurves);
         return {rows: aggregateRows(rows, [...records, ...oracleRecords], bigSpec.name, failures), records: [...records, ...oracleRecords], costCurves};
     } finally {
         await peer?.[Symbol.asyncDispose]();
@@ -191,24 +191,51 @@ async function measureCostCurve(
     return curve;
 }
 
-/** The oracle's time per prompt; its output is the big model's, so its quality is big's. */
-async function oracleRun(
+/** Candidates per position of the tree bound: as many as `llama-speculative -np 2` splits into. */
+export const TREE_ORACLE_WIDTH = 2;
+
+/**
+ * The oracles' times per prompt (BiLD's, and a token tree's of {@link TREE_ORACLE_WIDTH} candidates
+ * per position); their output is the big model's, so their quality is big's.
+ */
+async function oracleRuns(
     bigRecords: readonly BenchRecord[], promptTokens: ReadonlyMap<string, Token[]>, littleScorer: ModelSequence,
     costCurves: {little: CallCostCurve, big: CallCostCurve}
 ): Promise<BenchRecord[]> {
     const records: BenchRecord[] = [];
     for (const big of bigRecords) {
         const prompt = promptTokens.get(big.promptId)!;
+        const fed = [...prompt, ...big.tokens];
         await littleScorer.truncate(0);
-        const facts = await littleScorer.evaluate([...prompt, ...big.tokens], big.tokens.length + 1);
-        const agreement = big.tokens.map((token, i) => facts[i]!.token === token);
-        const ms = scheduleCostMs(oracleSchedule(agreement, prompt.length), costCurves.little, costCurves.big);
-        records.push({...big, row: ORACLE_ROW, ms, stats: undefined});
+        const facts = await littleScorer.evaluate(fed, big.tokens.length + 1);
+        await littleScorer.truncate(0);
+        const candidates = await littleScorer.evaluateLogits(fed, big.tokens.length + 1, TREE_ORACLE_WIDTH);
+        const ranks = big.tokens.map((token, i) => facts[i]!.token === token ? 1 : rankAmong(candidates[i]!, token));
+        for (const [row, width] of [[ORACLE_ROW, 1], [TREE_ORACLE_ROW, TREE_ORACLE_WIDTH]] as const) {
+            const ms = scheduleCostMs(oracleSchedule(ranks, prompt.length, width), costCurves.little, costCurves.big);
+            records.push({...big, row, ms, stats: undefined});
+        }
     }
     return records;
 }
 
+/** 1-based rank of `token` by logit among the candidates read, `Infinity` when not read. */
+function rankAmong(pairs: LogitPairs, token: Token): number {
+    let tokenLogit = Number.NaN;
+    for (let k = 0; k < pairs.length; k += 2)
+        if (pairs[k] === token)
+            tokenLogit = pairs[k + 1]!;
+    if (Number.isNaN(tokenLogit))
+        return Number.POSITIVE_INFINITY;
+    let rank = 1;
+    for (let k = 1; k < pairs.length; k += 2)
+        if (pairs[k]! > tokenLogit)
+            rank++;
+    return rank;
+}
+
 export const ORACLE_ROW = "oracle (bound)";
+export const TREE_ORACLE_ROW = `oracle, top-${TREE_ORACLE_WIDTH} tree (bound)`;
 
 function aggregateRows(
     specs: readonly BenchRowSpec[], records: readonly BenchRecord[], bigRow: string, failures: ReadonlyMap<string, string>
@@ -251,7 +278,8 @@ function aggregateRows(
     };
     const rows = [
         ...specs.map((spec) => summarize(spec.name, spec.mode, spec.settings, ("baseline" in spec ? spec.baseline : undefined) ?? bigRow)),
-        summarize(ORACLE_ROW, "oracle", {}, bigRow)
+        summarize(ORACLE_ROW, "oracle", {}, bigRow),
+        summarize(TREE_ORACLE_ROW, "oracle", {}, bigRow)
     ];
     const big = rows.find((row) => row.name === bigRow)!;
     const bigTokens = sum(records.filter((record) => record.row === bigRow).map((record) => record.tokens.length));

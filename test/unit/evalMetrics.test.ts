@@ -50,15 +50,26 @@ describe("Pareto frontier", () => {
 
 describe("oracle bound", () => {
     it("drafts each agreeing run, drops the first disagreeing token, and verifies in one big call", () => {
-        const schedule = oracleSchedule([true, true, false, true, false, false, true, true], 10);
+        const schedule = oracleSchedule([1, 1, 2, 1, Infinity, 3, 1, 1], 10);
         assert.deepEqual(schedule.little, [10, 1, 1, 1, 1, 1, 1, 1]);
         assert.deepEqual(schedule.big, [12, 2, 1, 3]);
     });
 
     it("with no agreement is one little and one big call per token", () => {
-        const schedule = oracleSchedule([false, false, false], 5);
+        const schedule = oracleSchedule([Infinity, 2, Infinity], 5);
         assert.deepEqual(schedule.little, [5, 1, 1]);
         assert.deepEqual(schedule.big, [5, 1, 1]);
+    });
+
+    it("for a tree, agrees wherever big's token is among the candidates, and pays for the ones ranked above it", () => {
+        const ranks = [1, 2, 1, Infinity, 2, 3, 1];
+        const tree = oracleSchedule(ranks, 10, 2);
+        assert.deepEqual(tree.little, [10, 1, 1, 1, 1, 1, 1]);
+        // Runs of 3 (one sibling), 1 (one sibling) and a final 1.
+        assert.deepEqual(tree.big, [14, 3, 2]);
+        const linear = oracleSchedule(ranks, 10);
+        assert.deepEqual(linear.little, [10, 1, 1, 1, 1, 1, 1]);
+        assert.deepEqual(linear.big, [11, 2, 1, 1, 2]);
     });
 
     it("interpolates call costs linearly and sums a schedule", () => {

@@ -5,7 +5,6 @@ import path from "node:path";
 import {benchRowSpecs, BENCH_SEED, parseModes, ALL_BENCH_MODES} from "../../eval/benchRows.js";
 import {markdownTable} from "../../eval/benchReport.js";
 import {frontierSvg, svgToPng} from "../../eval/frontierPlot.js";
-import {ORACLE_ROW} from "../../eval/runBench.js";
 import {addBenchOptions, benchGrid, benchMaxTokens, runBenchFromOptions, type BenchCliOptions} from "../benchOptions.js";
 import {addDecodingOptions, decodingSettingsOf} from "../decodingOptions.js";
 import {addModelOptions, threadsOf, type ModelCliOptions} from "../modelOptions.js";
@@ -19,7 +18,7 @@ type BenchCommandOptions = ModelCliOptions & BenchCliOptions & {
 
 export function createBenchCommand(): Command {
     const command = new Command("bench")
-        .description("measure speed and quality of big, little, speculative, BiLD, node-llama-cpp's speculative decoding and the oracle bound, side by side; " +
+        .description("measure speed and quality of big, little, speculative, BiLD, node-llama-cpp's speculative decoding and the oracle bounds, side by side; " +
             `with --temperature above 0 also sampled rows (seed ${BENCH_SEED}), whose speed-ups are over the big model sampling alike`);
     addModelOptions(command);
     addBenchOptions(command);
@@ -37,7 +36,7 @@ async function runBenchCommand(options: BenchCommandOptions): Promise<void> {
     checkSettings(sampling, "big");
     const rows = benchRowSpecs(modes, benchGrid(options), sampling);
     const {output, prompts} = await runBenchFromOptions(options, rows, "bench");
-    const reported = modes.includes("oracle") ? output.rows : output.rows.filter((row) => row.name !== ORACLE_ROW);
+    const reported = modes.includes("oracle") ? output.rows : output.rows.filter((row) => row.mode !== "oracle");
     const table = markdownTable(reported);
     process.stdout.write(table + "\n");
 
