@@ -4,13 +4,17 @@ import {compile, type TopLevelSpec} from "vega-lite";
 import type {BenchRow} from "./benchTypes.js";
 import {paretoFrontier} from "./paretoFrontier.js";
 
-/** Speed-up (x) against ROUGE-L delta vs big (y) for every row, with the Pareto frontier drawn. */
+/**
+ * Speed-up (x) against ROUGE-L delta vs big (y) for every row, with the Pareto frontier of the rows
+ * that ran drawn (bounds are plotted but are not reachable settings).
+ */
 export async function frontierSvg(allRows: readonly BenchRow[], title: string): Promise<string> {
     // A failed row has no point to draw.
     const rows = allRows.filter((row) => row.error == null);
-    const frontier = new Set(paretoFrontier(rows.map((row) => ({x: row.speedup, y: row.rougeLDelta}))));
-    const points = rows.map((row, i) => ({
-        name: row.name, mode: row.mode, speedup: row.speedup, rougeLDelta: row.rougeLDelta, frontier: frontier.has(i)
+    const measured = rows.filter((row) => !row.bound);
+    const frontier = new Set(paretoFrontier(measured.map((row) => ({x: row.speedup, y: row.rougeLDelta}))).map((i) => measured[i]));
+    const points = rows.map((row) => ({
+        name: row.name, mode: row.mode, speedup: row.speedup, rougeLDelta: row.rougeLDelta, frontier: frontier.has(row)
     }));
     const spec: TopLevelSpec = {
         $schema: "https://vega.github.io/schema/vega-lite/v5.json",

@@ -2,6 +2,7 @@ import {describe, it} from "node:test";
 import assert from "node:assert/strict";
 import {bleu, metricWords, rougeL} from "../../src/eval/textMetrics.js";
 import {paretoFrontier} from "../../src/eval/paretoFrontier.js";
+import {frontierSvg} from "../../src/eval/frontierPlot.js";
 import {callCost, oracleSchedule, scheduleCostMs} from "../../src/eval/oracleBound.js";
 import {parsePromptLines} from "../../src/eval/promptFile.js";
 import {benchRowSpecs, parseBenchGrid, parseModes} from "../../src/eval/benchRows.js";
@@ -45,6 +46,19 @@ describe("Pareto frontier", () => {
         assert.deepEqual(paretoFrontier(points), [3, 0, 4]);
         assert.deepEqual(paretoFrontier([{x: 1, y: 1}]), [0]);
         assert.deepEqual(paretoFrontier([]), []);
+    });
+
+    it("is drawn through the rows that ran: a bound is plotted, not named on the frontier", async () => {
+        const row = (name: string, mode: BenchRow["mode"], speedup: number, rougeLDelta: number): BenchRow => ({
+            name, mode, settings: {}, bound: mode === "oracle", prompts: 1, tokens: 1, totalMs: 1, medianMs: 1, tokensPerSecond: speedup,
+            speedup, baseline: "big", rougeL: rougeLDelta, rougeLDelta, bleu: 0, rougeLVsBig: 0, exactMatchPct: 0, prefixAgreementPct: 0, meanNllBig: 0
+        });
+        const svg = await frontierSvg([
+            row("big", "big", 1, 0), row("bild fast", "bild", 1.5, 0), row("oracle (bound)", "oracle", 2, 0), row("little", "little", 9, -5)
+        ], "t");
+        assert.match(svg, /bild fast/);
+        assert.match(svg, />little</);
+        assert.doesNotMatch(svg, /oracle \(bound\)/);
     });
 });
 
