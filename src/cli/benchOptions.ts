@@ -6,7 +6,7 @@ import {isNativeRow, type BenchRowSpec} from "../eval/benchTypes.js";
 import {BENCH_SEQUENCES, runBench, type BenchOutput} from "../eval/runBench.js";
 import {DEFAULT_NATIVE_BIN_DIR, NativeTools} from "../eval/nativeTools.js";
 import {startProgress} from "./benchProgress.js";
-import {loadPairFromOptions, threadsOf, type ModelCliOptions} from "./modelOptions.js";
+import {loadPairFromOptions, type ModelCliOptions} from "./modelOptions.js";
 import {readPromptFile, type EvalPrompt} from "../eval/promptFile.js";
 import {BildUsageError} from "../errors.js";
 import {parsePositiveInteger} from "./parseNumbers.js";
@@ -51,16 +51,15 @@ export const benchMaxTokens = (options: BenchCliOptions) => options.maxTokens ??
  */
 export async function runBenchFromOptions(
     options: ModelCliOptions & BenchCliOptions, allRows: readonly BenchRowSpec[], label: string
-): Promise<{output: BenchOutput, prompts: EvalPrompt[]}> {
+): Promise<{output: BenchOutput, prompts: EvalPrompt[], threads: {big: number, little: number}}> {
     const prompts = await loadBenchPrompts(options);
     const pair = await loadPairFromOptions(options, BENCH_SEQUENCES);
     try {
         let rows = allRows;
         let native: NativeTools | undefined;
         if (rows.some(isNativeRow)) {
-            const threads = threadsOf(options);
             const found = await NativeTools.find(options.nativeBin ?? DEFAULT_NATIVE_BIN_DIR, {
-                big: pair.big.filePath, little: pair.little.filePath, bigThreads: threads.big, littleThreads: threads.little,
+                big: pair.big.filePath, little: pair.little.filePath, bigThreads: pair.big.threads, littleThreads: pair.little.threads,
                 contextSize: pair.contextSize, batchSize: options.batchSize
             });
             if (typeof found === "string") {
@@ -72,7 +71,7 @@ export async function runBenchFromOptions(
         const progress = startProgress(rows.length * prompts.length, label);
         const output = await runBench({pair, prompts, rows, maxTokens: benchMaxTokens(options), native, onProgress: progress.tick})
             .finally(() => progress.stop());
-        return {output, prompts};
+        return {output, prompts, threads: {big: pair.big.threads, little: pair.little.threads}};
     } finally {
         await pair[Symbol.asyncDispose]();
     }

@@ -33,14 +33,6 @@ export function addModelOptions(command: Command): Command {
 
 const flashAttentionFlag = (setting: "auto" | boolean) => setting === "auto" ? "auto" : setting ? "on" : "off";
 
-/** Each model's threads as the options resolve them. */
-export function threadsOf(options: ModelCliOptions): {big: number, little: number} {
-    return {
-        big: options.bigThreads ?? options.threads ?? DEFAULT_BIG_THREADS,
-        little: options.littleThreads ?? options.threads ?? DEFAULT_THREADS
-    };
-}
-
 /**
  * Loads the pair the options name, after warning (on standard error, once) about settings that
  * work but hurt: more threads than cores, a context longer than a model was trained on.
@@ -50,12 +42,12 @@ export async function loadPairFromOptions(options: ModelCliOptions, sequences?: 
     for (const [flag, threads] of [["--threads", options.threads], ["--big-threads", options.bigThreads], ["--little-threads", options.littleThreads]] as const)
         if (threads != null && threads > cores)
             warn(`${flag} ${threads} is more than this machine's ${cores} cores: llama.cpp's threads then wait on each other and decoding can be 100× slower (use at most ${cores})`);
-    const threads = threadsOf(options);
+    // The pair resolves each model's default threads.
     const settings: PairEngineSettings = {
-        contextSize: options.contextSize, batchSize: options.batchSize, sequences,
+        threads: options.threads, contextSize: options.contextSize, batchSize: options.batchSize, sequences,
         flashAttention: options.flashAttention === "auto" ? "auto" : options.flashAttention === "on",
-        big: {threads: threads.big},
-        little: {threads: threads.little}
+        big: {threads: options.bigThreads},
+        little: {threads: options.littleThreads}
     };
     const pair = await ModelPair.load({big: options.big, little: options.little}, settings);
     const shorter = [pair.big, pair.little].filter((model) => options.contextSize != null && options.contextSize > model.model.trainContextSize);

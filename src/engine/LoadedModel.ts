@@ -70,6 +70,11 @@ export class LoadedModel implements AsyncDisposable {
         return new LoadedModel(filePath, model, context, NativeBatchRunner.attach(llama, model, context, threads));
     }
 
+    /** CPU threads of the model's context. */
+    public get threads(): number {
+        return this.#context.idealThreads;
+    }
+
     /** KV cache size of each sequence, in tokens. */
     public get contextSize(): number {
         return this.#context.contextSize;

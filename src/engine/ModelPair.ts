@@ -2,7 +2,7 @@ import {LoadedModel} from "./LoadedModel.js";
 import {Tokenizer} from "./Tokenizer.js";
 import {checkSharedTokenizer, readVocabularyFacts} from "./checkSharedTokenizer.js";
 import {resolveModelFile} from "./resolveModelFile.js";
-import {DEFAULT_BIG_THREADS, type EngineSettings} from "./EngineSettings.js";
+import {DEFAULT_BIG_THREADS, DEFAULT_THREADS, type EngineSettings} from "./EngineSettings.js";
 
 /** Where to find the two models of a pair: local paths or `hf:` / URL model URIs. */
 export type ModelPairSources = {
@@ -14,7 +14,7 @@ export type ModelPairSources = {
 export type PairEngineSettings = EngineSettings & {
     /** Overrides for the big model. Its threads default to {@link DEFAULT_BIG_THREADS} unless `threads` is given for both. */
     readonly big?: EngineSettings,
-    /** Overrides for the little model. */
+    /** Overrides for the little model. Its threads default to {@link DEFAULT_THREADS} unless `threads` is given for both. */
     readonly little?: EngineSettings
 };
 
@@ -51,7 +51,8 @@ export class ModelPair implements AsyncDisposable {
         const {big: bigSettings, little: littleSettings, ...shared} = settings;
         const big = await LoadedModel.load(bigPath, {...shared, ...bigSettings, threads: bigSettings?.threads ?? shared.threads ?? DEFAULT_BIG_THREADS});
         try {
-            return new ModelPair(big, await LoadedModel.load(littlePath, {...shared, ...littleSettings}));
+            const little = await LoadedModel.load(littlePath, {...shared, ...littleSettings, threads: littleSettings?.threads ?? shared.threads ?? DEFAULT_THREADS});
+            return new ModelPair(big, little);
         } catch (error) {
             await big[Symbol.asyncDispose]();
             throw error;

@@ -2,7 +2,7 @@ import {after, before, describe, it} from "node:test";
 import assert from "node:assert/strict";
 import type {Token as LlamaToken} from "node-llama-cpp";
 import {ModelPair} from "../../src/engine/ModelPair.js";
-import {DEFAULT_FLASH_ATTENTION} from "../../src/engine/EngineSettings.js";
+import {DEFAULT_BIG_THREADS, DEFAULT_FLASH_ATTENTION, DEFAULT_THREADS} from "../../src/engine/EngineSettings.js";
 import {Decoder} from "../../src/decoding/Decoder.js";
 import type {LlamaModelSequence} from "../../src/engine/LlamaModelSequence.js";
 import type {NextTokenFacts} from "../../src/engine/ModelSequence.js";
@@ -136,6 +136,18 @@ describe("engine adapter on the bundled Python pair (real models)", () => {
         } finally {
             await decoder[Symbol.asyncDispose]();
             await freshLittle[Symbol.asyncDispose]();
+        }
+    });
+
+    it("gives each model its own threads: per-model settings first, then the shared ones, then each model's default", async () => {
+        assert.deepEqual([pair.big.threads, pair.little.threads], [DEFAULT_BIG_THREADS, DEFAULT_THREADS]);
+        for (const [settings, expected] of [[{threads: 2}, [2, 2]], [{threads: 2, big: {threads: undefined}, little: {threads: undefined}}, [2, 2]], [{threads: 2, little: {threads: 1}}, [2, 1]], [{big: {threads: 1}, little: {threads: 2}}, [1, 2]]] as const) {
+            const other = await ModelPair.load(BUNDLED_PAIR, settings);
+            try {
+                assert.deepEqual([other.big.threads, other.little.threads], expected, JSON.stringify(settings));
+            } finally {
+                await other[Symbol.asyncDispose]();
+            }
         }
     });
 

@@ -7,7 +7,7 @@ import {markdownTable} from "../../eval/benchReport.js";
 import {frontierSvg, svgToPng} from "../../eval/frontierPlot.js";
 import {addBenchOptions, benchGrid, benchMaxTokens, runBenchFromOptions, type BenchCliOptions} from "../benchOptions.js";
 import {addDecodingOptions, decodingSettingsOf} from "../decodingOptions.js";
-import {addModelOptions, threadsOf, type ModelCliOptions} from "../modelOptions.js";
+import {addModelOptions, type ModelCliOptions} from "../modelOptions.js";
 import {checkSettings} from "../../decoding/settings/decodingSettings.js";
 import {getEngineLlama} from "../../engine/getEngineLlama.js";
 
@@ -35,7 +35,7 @@ async function runBenchCommand(options: BenchCommandOptions): Promise<void> {
     const sampling = {temperature, topP, topK, minP};
     checkSettings(sampling, "big");
     const rows = benchRowSpecs(modes, benchGrid(options), sampling);
-    const {output, prompts} = await runBenchFromOptions(options, rows, "bench");
+    const {output, prompts, threads} = await runBenchFromOptions(options, rows, "bench");
     const reported = modes.includes("oracle") ? output.rows : output.rows.filter((row) => row.mode !== "oracle");
     const table = markdownTable(reported);
     process.stdout.write(table + "\n");
@@ -54,7 +54,7 @@ async function runBenchCommand(options: BenchCommandOptions): Promise<void> {
         versions: {node: process.version, ...(await packageVersions())},
         models: {big: options.big, little: options.little},
         settings: {
-            threads: threadsOf(options),
+            threads,
             contextSize: options.contextSize, batchSize: options.batchSize, flashAttention: options.flashAttention, maxTokens, prompts: prompts.length,
             promptFile: options.prompts, sampling
         },
