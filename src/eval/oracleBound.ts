@@ -1,3 +1,5 @@
+import type {LogitPairs, Token} from "../engine/ModelSequence.js";
+
 /** Measured cost of one model call by the number of tokens it feeds (sorted by `tokens`). */
 export type CallCostCurve = readonly {readonly tokens: number, readonly ms: number}[];
 
@@ -66,4 +68,19 @@ export function scheduleCostMs(schedule: OracleSchedule, littleCurve: CallCostCu
     for (const tokens of schedule.big)
         ms += callCost(bigCurve, tokens);
     return ms;
+}
+
+/** 1-based rank of `token` by logit among the candidates read, `Infinity` when not read. */
+export function rankAmong(pairs: LogitPairs, token: Token): number {
+    let tokenLogit = Number.NaN;
+    for (let k = 0; k < pairs.length; k += 2)
+        if (pairs[k] === token)
+            tokenLogit = pairs[k + 1]!;
+    if (Number.isNaN(tokenLogit))
+        return Number.POSITIVE_INFINITY;
+    let rank = 1;
+    for (let k = 1; k < pairs.length; k += 2)
+        if (pairs[k]! > tokenLogit)
+            rank++;
+    return rank;
 }

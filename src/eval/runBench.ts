@@ -1,10 +1,10 @@
 import {Decoder} from "../decoding/Decoder.js";
 import type {ModelPair} from "../engine/ModelPair.js";
-import type {LogitPairs, ModelSequence, Token} from "../engine/ModelSequence.js";
+import type {ModelSequence, Token} from "../engine/ModelSequence.js";
 import {PeerSpeculativeDecoder} from "../engine/PeerSpeculativeDecoder.js";
 import {isExternalMode, isNativeRow, type BenchRecord, type BenchRow, type BenchRowSpec} from "./benchTypes.js";
 import type {NativeTools} from "./nativeTools.js";
-import {oracleSchedule, scheduleCostMs, type CallCostCurve} from "./oracleBound.js";
+import {oracleSchedule, rankAmong, scheduleCostMs, type CallCostCurve} from "./oracleBound.js";
 import type {EvalPrompt} from "./promptFile.js";
 import {bleu, rougeL} from "./textMetrics.js";
 import {errorMessage} from "../errors.js";
@@ -205,33 +205,16 @@ async function oracleRuns(
     const records: BenchRecord[] = [];
     for (const big of bigRecords) {
         const prompt = promptTokens.get(big.promptId)!;
-        const fed = [...prompt, ...big.tokens];
         await littleScorer.truncate(0);
-        const facts = await littleScorer.evaluate(fed, big.tokens.length + 1);
-        await littleScorer.truncate(0);
-        const candidates = await littleScorer.evaluateLogits(fed, big.tokens.length + 1, TREE_ORACLE_WIDTH);
-        const ranks = big.tokens.map((token, i) => facts[i]!.token === token ? 1 : rankAmong(candidates[i]!, token));
+        // One pass reads the little model's best candidates along big's path: rank 1 is its argmax.
+        const candidates = await littleScorer.evaluateLogits([...prompt, ...big.tokens], big.tokens.length + 1, TREE_ORACLE_WIDTH);
+        const ranks = big.tokens.map((token, i) => rankAmong(candidates[i]!, token));
         for (const [row, width] of [[ORACLE_ROW, 1], [TREE_ORACLE_ROW, TREE_ORACLE_WIDTH]] as const) {
             const ms = scheduleCostMs(oracleSchedule(ranks, prompt.length, width), costCurves.little, costCurves.big);
             records.push({...big, row, ms, stats: undefined});
         }
     }
     return records;
-}
-
-/** 1-based rank of `token` by logit among the candidates read, `Infinity` when not read. */
-function rankAmong(pairs: LogitPairs, token: Token): number {
-    let tokenLogit = Number.NaN;
-    for (let k = 0; k < pairs.length; k += 2)
-        if (pairs[k] === token)
-            tokenLogit = pairs[k + 1]!;
-    if (Number.isNaN(tokenLogit))
-        return Number.POSITIVE_INFINITY;
-    let rank = 1;
-    for (let k = 1; k < pairs.length; k += 2)
-        if (pairs[k]! > tokenLogit)
-            rank++;
-    return rank;
 }
 
 export const ORACLE_ROW = "oracle (bound)";

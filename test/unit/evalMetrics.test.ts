@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import {bleu, metricWords, rougeL} from "../../src/eval/textMetrics.js";
 import {paretoFrontier} from "../../src/eval/paretoFrontier.js";
 import {frontierSvg} from "../../src/eval/frontierPlot.js";
-import {callCost, oracleSchedule, scheduleCostMs} from "../../src/eval/oracleBound.js";
+import {callCost, oracleSchedule, rankAmong, scheduleCostMs} from "../../src/eval/oracleBound.js";
 import {parsePromptLines} from "../../src/eval/promptFile.js";
 import {benchRowSpecs, parseBenchGrid, parseModes} from "../../src/eval/benchRows.js";
 import {markdownTable} from "../../src/eval/benchReport.js";
@@ -84,6 +84,11 @@ describe("oracle bound", () => {
         const linear = oracleSchedule(ranks, 10);
         assert.deepEqual(linear.little, [10, 1, 1, 1, 1, 1, 1]);
         assert.deepEqual(linear.big, [11, 2, 1, 1, 2]);
+    });
+
+    it("ranks a token by logit among the candidates read, in any order, and past them as Infinity", () => {
+        const pairs = [7, 1.5, 3, 2.5, 9, -1];
+        assert.deepEqual([rankAmong(pairs, 3), rankAmong(pairs, 7), rankAmong(pairs, 9), rankAmong(pairs, 4)], [1, 2, 3, Infinity]);
     });
 
     it("interpolates call costs linearly and sums a schedule", () => {
