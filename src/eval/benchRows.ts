@@ -45,9 +45,12 @@ export const NATIVE_GRID: readonly NativeSettings[] = [
 
 export const ALL_BENCH_MODES: readonly BenchMode[] = ["big", "little", "speculative", "bild", "peer", "native-big", "native-speculative", "oracle"];
 
-const nativeRowName = (settings: NativeSettings) => settings.tool === "llama-completion"
-    ? `native-big fa=${settings.flashAttention ? "on" : "off"}`
-    : `native-speculative ${settings.tool === "llama-speculative" ? "llama-speculative" : "simple"} n=${settings.draftMax} fa=${settings.flashAttention ? "on" : "off"}`;
+function nativeRow(settings: NativeSettings): Extract<BenchRowSpec, {settings: NativeSettings}> {
+    const fa = `fa=${settings.flashAttention ? "on" : "off"}`;
+    return settings.tool === "llama-completion"
+        ? {name: `native-big ${fa}`, mode: "native-big", settings}
+        : {name: `native-speculative ${settings.tool === "llama-speculative" ? "llama-speculative" : "simple"} n=${settings.draftMax} ${fa}`, mode: "native-speculative", settings};
+}
 
 /**
  * `fallback-threshold=0.1,0.2 rollback-threshold=0,1`: each given key replaces the default grid's
@@ -147,11 +150,7 @@ export function benchRowSpecs(modes: readonly BenchMode[], grid: BenchGrid, samp
                 mode: "peer",
                 settings
             });
-    for (const settings of NATIVE_GRID) {
-        const mode = settings.tool === "llama-completion" ? "native-big" : "native-speculative";
-        if (modes.includes(mode))
-            rows.push({name: nativeRowName(settings), mode, settings});
-    }
+    rows.push(...NATIVE_GRID.map(nativeRow).filter((row) => modes.includes(row.mode)));
     return rows;
 }
 

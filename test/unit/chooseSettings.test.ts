@@ -3,11 +3,10 @@ import assert from "node:assert/strict";
 import {chooseSettings} from "../../src/eval/chooseSettings.js";
 import {asCliFlags, asLibraryOptions, type DecodingSettings} from "../../src/decoding/settings/decodingSettings.js";
 import type {BenchRow} from "../../src/eval/benchTypes.js";
+import {benchRow} from "../support/benchRow.js";
 
-const row = (name: string, mode: BenchRow["mode"], speedup: number, rougeLDelta: number, settings: DecodingSettings = {}): BenchRow => ({
-    name, mode, settings, bound: false, prompts: 1, tokens: 1, totalMs: 1, medianMs: 1, tokensPerSecond: 1, speedup, baseline: "big",
-    rougeL: 10 + rougeLDelta, rougeLDelta, bleu: 0, rougeLVsBig: 0, exactMatchPct: 0, prefixAgreementPct: 0, meanNllBig: 0
-});
+const row = (name: string, mode: BenchRow["mode"], speedup: number, rougeLDelta: number, settings: DecodingSettings = {}): BenchRow =>
+    benchRow(name, {mode, settings, speedup, rougeL: 10 + rougeLDelta, rougeLDelta});
 
 describe("bild tune's choice", () => {
     const rows = [

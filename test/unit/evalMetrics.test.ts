@@ -9,6 +9,7 @@ import {benchRowSpecs, parseBenchGrid, parseModes} from "../../src/eval/benchRow
 import {markdownTable} from "../../src/eval/benchReport.js";
 import {isDecoderRow, type BenchRow} from "../../src/eval/benchTypes.js";
 import {BildUsageError} from "../../src/errors.js";
+import {benchRow} from "../support/benchRow.js";
 
 const close = (actual: number, expected: number, digits = 2) =>
     assert.ok(Math.abs(actual - expected) < 10 ** -digits, `${actual} ≉ ${expected}`);
@@ -49,10 +50,8 @@ describe("Pareto frontier", () => {
     });
 
     it("is drawn through the rows that ran: a bound is plotted, not named on the frontier", async () => {
-        const row = (name: string, mode: BenchRow["mode"], speedup: number, rougeLDelta: number): BenchRow => ({
-            name, mode, settings: {}, bound: mode === "oracle", prompts: 1, tokens: 1, totalMs: 1, medianMs: 1, tokensPerSecond: speedup,
-            speedup, baseline: "big", rougeL: rougeLDelta, rougeLDelta, bleu: 0, rougeLVsBig: 0, exactMatchPct: 0, prefixAgreementPct: 0, meanNllBig: 0
-        });
+        const row = (name: string, mode: BenchRow["mode"], speedup: number, rougeLDelta: number) =>
+            benchRow(name, {mode, bound: mode === "oracle", tokensPerSecond: speedup, speedup, rougeL: rougeLDelta, rougeLDelta});
         const svg = await frontierSvg([
             row("big", "big", 1, 0), row("bild fast", "bild", 1.5, 0), row("oracle (bound)", "oracle", 2, 0), row("little", "little", 9, -5)
         ], "t");
@@ -163,11 +162,7 @@ describe("bench rows", () => {
 
 describe("bench table", () => {
     it("shows a failed row with its error in a row of full width, and keeps the order", () => {
-        const row = (name: string, error?: string): BenchRow => ({
-            name, mode: "peer", settings: {}, bound: false, prompts: 1, tokens: 1, totalMs: 1, medianMs: 1, tokensPerSecond: 1, speedup: 1,
-            baseline: "big", rougeL: 0, rougeLDelta: 0, bleu: 0, rougeLVsBig: 0, exactMatchPct: 0, prefixAgreementPct: 0, meanNllBig: 0,
-            ...(error == null ? {} : {error})
-        });
+        const row = (name: string, error?: string) => benchRow(name, {mode: "peer", ...(error == null ? {} : {error})});
         const lines = markdownTable([row("big"), row("peer a", "Eval has failed (prompt p|1)"), row("peer b")]).split("\n");
         assert.deepEqual(lines.map((line) => line.split(" | ")[0]), ["| row", "| ---", "| big", "| peer a", "| peer b"]);
         assert.match(lines[3]!, /^\| peer a \| failed: Eval has failed \(prompt p\/1\) \|/);
@@ -176,11 +171,7 @@ describe("bench table", () => {
     });
 
     it("adds a column of speed-ups over native llama.cpp only when a native-big row ran", () => {
-        const row = (name: string, speedupOverNativeBig?: number): BenchRow => ({
-            name, mode: "big", settings: {}, bound: false, prompts: 1, tokens: 1, totalMs: 1, medianMs: 1, tokensPerSecond: 1, speedup: 1,
-            baseline: "big", rougeL: 0, rougeLDelta: 0, bleu: 0, rougeLVsBig: 0, exactMatchPct: 0, prefixAgreementPct: 0, meanNllBig: 0,
-            ...(speedupOverNativeBig == null ? {} : {speedupOverNativeBig})
-        });
+        const row = (name: string, speedupOverNativeBig?: number) => benchRow(name, {mode: "big", ...(speedupOverNativeBig == null ? {} : {speedupOverNativeBig})});
         assert.doesNotMatch(markdownTable([row("big")]), /native-big/);
         const lines = markdownTable([row("big", 0.93), row("native-big fa=on", 1)]).split("\n");
         assert.deepEqual(lines[0]!.split(" | ").slice(1, 4), ["tok/s", "speed-up", "× native-big"]);
