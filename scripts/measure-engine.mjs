@@ -8,6 +8,7 @@
 // Medians of REPEATS (default 20).
 import {LoadedModel, Tokenizer} from "../dist/src/index.js";
 import {getEngineLlama} from "../dist/src/engine/getEngineLlama.js";
+import {medianMs, pythonPrompt} from "./measureSupport.mjs";
 
 const [modelPath, threadsArg] = process.argv.slice(2);
 if (modelPath == null) {
@@ -18,42 +19,29 @@ const threads = Number(threadsArg ?? 2);
 const REPEATS = Number(process.env.REPEATS ?? 20);
 const DECODE_TOKENS = 128;
 const BATCHES = [1, 2, 4, 8, 16, 32];
-// About the length of the py dev prompts (281 tokens with the Python pair's tokenizer; theirs: 294).
-const PROMPT = "class Stack:\n    \"\"\"A last-in, first-out stack.\"\"\"\n\n    def __init__(self):\n        self.items = []\n".repeat(8);
 
 const llama = await getEngineLlama();
 const model = await LoadedModel.load(modelPath, {threads});
 const sequence = model.createSequence();
-const prompt = new Tokenizer(model.model).encodePrompt(PROMPT);
+const prompt = new Tokenizer(model.model).encodePrompt(pythonPrompt(8));
 const filler = (length) => Array.from({length}, (_, i) => prompt[1 + (i % (prompt.length - 1))]);
 
-const median = (samples) => [...samples].sort((a, b) => a - b)[samples.length >> 1];
-const timed = async (task, repeats = REPEATS) => {
-    const samples = [];
-    for (let repeat = 0; repeat < repeats; repeat++) {
-        const start = performance.now();
-        await task();
-        samples.push(performance.now() - start);
-    }
-    return median(samples);
-};
-
 await sequence.evaluate(prompt, 1);
-const promptMs = await timed(async () => {
+const promptMs = await medianMs(async () => {
     await sequence.truncate(0);
     await sequence.evaluate(prompt, 1);
 }, Math.min(REPEATS, 5));
-const decodeMs = await timed(async () => {
+const decodeMs = await medianMs(async () => {
     for (const token of filler(DECODE_TOKENS))
         await sequence.evaluate([token], 1);
     await sequence.truncate(prompt.length);
 }, Math.min(REPEATS, 5)) / DECODE_TOKENS;
 const batchMs = [];
 for (const n of BATCHES)
-    batchMs.push(await timed(async () => {
+    batchMs.push(await medianMs(async () => {
         await sequence.evaluate(filler(n), n);
         await sequence.truncate(prompt.length);
-    }));
+    }, REPEATS));
 
 const openMp = /OPENMP = 1/.test(llama.systemInfo);
 console.log(`${modelPath}, ${threads} thread(s), binary: ${llama.buildType}${openMp ? " (OpenMP)" : " (no OpenMP)"}, ` +

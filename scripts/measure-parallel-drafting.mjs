@@ -8,6 +8,7 @@
 // for the overlap (two calls at once need two libuv workers). Median of REPEATS cycles, after a
 // prompt of the first py dev prompt's length.
 import {LoadedModel, Tokenizer} from "../dist/src/index.js";
+import {medianMs, pythonPrompt} from "./measureSupport.mjs";
 
 const [bigPath, littlePath, kArg] = process.argv.slice(2);
 if (bigPath == null || littlePath == null) {
@@ -16,7 +17,7 @@ if (bigPath == null || littlePath == null) {
 }
 const K = Number(kArg ?? 6);
 const REPEATS = Number(process.env.REPEATS ?? 30);
-const PROMPT = "class Stack:\n    \"\"\"A last-in, first-out stack.\"\"\"\n\n    def __init__(self):\n        self.items = []\n".repeat(6);
+const PROMPT = pythonPrompt(6);
 
 const open = async (path, threads) => {
     const model = await LoadedModel.load(path, {threads, contextSize: 512});
@@ -40,13 +41,7 @@ const draft = async () => {
 };
 const time = async (cycle) => {
     await cycle();
-    const samples = [];
-    for (let repeat = 0; repeat < REPEATS; repeat++) {
-        const start = performance.now();
-        await cycle();
-        samples.push(performance.now() - start);
-    }
-    return samples.sort((a, b) => a - b)[samples.length >> 1];
+    return medianMs(cycle, REPEATS);
 };
 
 const checkOn2 = await time(() => check(big2));

@@ -8,6 +8,7 @@ import {execFileSync} from "node:child_process";
 import {existsSync, mkdirSync} from "node:fs";
 import {fileURLToPath} from "node:url";
 import {ModelPair, TokenDistribution} from "../dist/src/index.js";
+import {median} from "./measureSupport.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const shared = fileURLToPath(new URL("../../shared/models/", import.meta.url));
@@ -22,7 +23,6 @@ const padded = (name) => {
         execFileSync(process.execPath, [`${root}scripts/pad-vocab.mjs`, `${shared}${name}`, out, "--vocab", "152064"], {stdio: "inherit"});
     return out;
 };
-const median = (values) => values.sort((a, b) => a - b)[values.length >> 1];
 
 const variants = [
     ["4 096", {big: `${shared}code-big.gguf`, little: `${shared}code-little.gguf`}],
