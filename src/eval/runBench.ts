@@ -2,7 +2,7 @@ import {Decoder} from "../decoding/Decoder.js";
 import type {ModelPair} from "../engine/ModelPair.js";
 import type {ModelSequence, Token} from "../engine/ModelSequence.js";
 import {PeerSpeculativeDecoder} from "../engine/PeerSpeculativeDecoder.js";
-import {isExternalMode, isNativeRow, type BenchRecord, type BenchRow, type BenchRowSpec} from "./benchTypes.js";
+import {isDecoderRow, isExternalMode, isNativeRow, type BenchRecord, type BenchRow, type BenchRowSpec} from "./benchTypes.js";
 import type {NativeTools} from "./nativeTools.js";
 import {oracleSchedule, rankAmong, scheduleCostMs, type CallCostCurve} from "./oracleBound.js";
 import type {EvalPrompt} from "./promptFile.js";
@@ -260,7 +260,7 @@ function aggregateRows(
         return row;
     };
     const rows = [
-        ...specs.map((spec) => summarize(spec.name, spec.mode, spec.settings, ("baseline" in spec ? spec.baseline : undefined) ?? bigRow)),
+        ...specs.map((spec) => summarize(spec.name, spec.mode, spec.settings, (isDecoderRow(spec) ? spec.baseline : undefined) ?? bigRow)),
         summarize(ORACLE_ROW, "oracle", {}, bigRow),
         summarize(TREE_ORACLE_ROW, "oracle", {}, bigRow)
     ];
