@@ -1,5 +1,5 @@
 // gguf-file.mjs: read a whole GGUF file into {version, kvs, tensors} and write it back, for the
-// scripts that derive test and benchmark models from a real one (pad-vocab.mjs, edit-token.mjs).
+// scripts that derive test and benchmark models from a real one (pad-vocab.mjs, edit-gguf.mjs).
 // Metadata values stay raw bytes except strings and arrays, which the scripts may edit; each tensor
 // keeps its data bytes as read (up to the next tensor, alignment padding included).
 import fs from "node:fs";

@@ -23,7 +23,7 @@ const BATCHES = [1, 2, 4, 8, 16, 32];
 const llama = await getEngineLlama();
 const model = await LoadedModel.load(modelPath, {threads});
 const sequence = model.createSequence();
-const prompt = new Tokenizer(model.model).encodePrompt(pythonPrompt(8));
+const prompt = new Tokenizer(model.model, model.vocabularySize).encodePrompt(pythonPrompt(8));
 const filler = (length) => Array.from({length}, (_, i) => prompt[1 + (i % (prompt.length - 1))]);
 
 await sequence.evaluate(prompt, 1);

@@ -22,7 +22,7 @@ const PROMPT = pythonPrompt(6);
 const open = async (path, threads) => {
     const model = await LoadedModel.load(path, {threads, contextSize: 512});
     const sequence = model.createSequence();
-    const prompt = new Tokenizer(model.model).encodePrompt(PROMPT);
+    const prompt = new Tokenizer(model.model, model.vocabularySize).encodePrompt(PROMPT);
     await sequence.evaluate(prompt, 1);
     return {model, sequence, length: prompt.length, prompt};
 };

@@ -1,9 +1,12 @@
 export {ModelPair, type ModelPairSources, type PairEngineSettings} from "./engine/ModelPair.js";
 export {LoadedModel} from "./engine/LoadedModel.js";
+export {SharedVocabularySequence} from "./engine/SharedVocabularySequence.js";
+export {MAX_VOCABULARY_SIZE_DIFFERENCE} from "./engine/checkSharedTokenizer.js";
 export {Tokenizer, type TextCodec} from "./engine/Tokenizer.js";
 export type {ModelSequence, NextTokenFacts, Token, LogitPairs} from "./engine/ModelSequence.js";
 export {
-    DEFAULT_THREADS, DEFAULT_BIG_THREADS, DEFAULT_CONTEXT_SIZE, DEFAULT_BATCH_SIZE, DEFAULT_SEQUENCES, type EngineSettings
+    DEFAULT_THREADS, defaultBigThreads, DEFAULT_MAX_CONTEXT_SIZE, DEFAULT_BATCH_SIZE, DEFAULT_SEQUENCES, DEFAULT_GPU, GPU_CHOICES,
+    defaultFlashAttention, type EngineSettings, type GpuChoice
 } from "./engine/EngineSettings.js";
 export {Decoder, type DecoderParts, type GenerationStream, type ScoredToken, type TokenScore} from "./decoding/Decoder.js";
 export type {GenerateOptions} from "./decoding/GenerateOptions.js";

@@ -21,10 +21,14 @@ function settingParser(spec: SettingSpec): ((text: string) => unknown) | undefin
 export function addDecodingOptions(command: Command, names: readonly SettingName[] = SETTING_NAMES): Command {
     for (const name of names) {
         const spec = settingSpec(name);
-        const flag = `--${kebabCase(name)}` + (spec.kind === "boolean" ? "" : ` <${spec.metavar ?? "value"}>`);
+        // A boolean that defaults to true is turned off: `--no-special-tokens`.
+        const flag = spec.kind === "boolean"
+            ? `--${spec.default === true ? "no-" : ""}${kebabCase(name)}`
+            : `--${kebabCase(name)} <${spec.metavar ?? "value"}>`;
         const fallback = describeDefault(spec);
         // No commander defaults: the plan applies them, and must see which settings were given.
-        const option = new Option(flag, spec.doc + (fallback == null ? "" : ` (default: ${fallback})`));
+        const option = new Option(flag, (spec.kind === "boolean" && spec.default === true ? "do not " : "") + spec.doc +
+            (fallback == null || spec.kind === "boolean" ? "" : ` (default: ${fallback})`));
         const parse = settingParser(spec);
         if (parse != null)
             option.argParser(parse);

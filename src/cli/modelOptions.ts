@@ -2,7 +2,7 @@ import {availableParallelism} from "node:os";
 import path from "node:path";
 import {Option, type Command} from "commander";
 import {ModelPair, type PairEngineSettings} from "../engine/ModelPair.js";
-import {DEFAULT_BATCH_SIZE, DEFAULT_BIG_THREADS, DEFAULT_CONTEXT_SIZE, DEFAULT_FLASH_ATTENTION, DEFAULT_THREADS} from "../engine/EngineSettings.js";
+import {DEFAULT_BATCH_SIZE, DEFAULT_GPU, DEFAULT_MAX_CONTEXT_SIZE, DEFAULT_THREADS, GPU_CHOICES, type GpuChoice} from "../engine/EngineSettings.js";
 import {BUNDLED_BIG_MODEL, BUNDLED_LITTLE_MODEL, bundledLabel} from "./bundledModels.js";
 import {parsePositiveInteger} from "./parseNumbers.js";
 
@@ -13,7 +13,8 @@ export type ModelCliOptions = {
     bigThreads?: number,
     littleThreads?: number,
     contextSize?: number,
-    flashAttention: "auto" | "on" | "off",
+    gpu: GpuChoice,
+    flashAttention?: "auto" | "on" | "off",
     batchSize: number
 };
 
@@ -23,15 +24,14 @@ export function addModelOptions(command: Command): Command {
         .addOption(new Option("--big <path>", "big model: GGUF path or hf: URI").default(BUNDLED_BIG_MODEL, bundledLabel(BUNDLED_BIG_MODEL)))
         .addOption(new Option("--little <path>", "little model: GGUF path or hf: URI").default(BUNDLED_LITTLE_MODEL, bundledLabel(BUNDLED_LITTLE_MODEL)))
         .addOption(new Option("--threads <n>", "CPU threads of each model (default: see --big-threads and --little-threads)").argParser(parsePositiveInteger))
-        .addOption(new Option("--big-threads <n>", `CPU threads of the big model (default: --threads, else ${DEFAULT_BIG_THREADS} on this machine)`).argParser(parsePositiveInteger))
+        .addOption(new Option("--big-threads <n>", "CPU threads of the big model (default: --threads, else the physical cores, as llama.cpp's tools use)").argParser(parsePositiveInteger))
         .addOption(new Option("--little-threads <n>", `CPU threads of the little model (default: --threads, else ${DEFAULT_THREADS})`).argParser(parsePositiveInteger))
         .addOption(new Option("--context-size <n>",
-            `KV cache tokens per sequence (default: ${DEFAULT_CONTEXT_SIZE}, or the models' trained length if shorter)`).argParser(parsePositiveInteger))
+            `KV cache tokens per sequence (default: each model's trained length, at most ${DEFAULT_MAX_CONTEXT_SIZE} and what free memory holds)`).argParser(parsePositiveInteger))
         .addOption(new Option("--batch-size <n>", "largest llama.cpp batch").argParser(parsePositiveInteger).default(DEFAULT_BATCH_SIZE))
-        .addOption(new Option("--flash-attention <when>", "llama.cpp's flash attention").choices(["auto", "on", "off"]).default(flashAttentionFlag(DEFAULT_FLASH_ATTENTION)));
+        .addOption(new Option("--gpu <backend>", "llama.cpp's backend: auto picks a GPU build that works here, else the CPU").choices(GPU_CHOICES).default(DEFAULT_GPU))
+        .addOption(new Option("--flash-attention <when>", "llama.cpp's flash attention (default: off on the CPU, auto on a GPU)").choices(["auto", "on", "off"]));
 }
-
-const flashAttentionFlag = (setting: "auto" | boolean) => setting === "auto" ? "auto" : setting ? "on" : "off";
 
 /**
  * Loads the pair the options name, after warning (on standard error, once) about settings that
@@ -44,8 +44,8 @@ export async function loadPairFromOptions(options: ModelCliOptions, sequences?: 
             warn(`${flag} ${threads} is more than this machine's ${cores} cores: llama.cpp's threads then wait on each other and decoding can be 100× slower (use at most ${cores})`);
     // The pair resolves each model's default threads.
     const settings: PairEngineSettings = {
-        threads: options.threads, contextSize: options.contextSize, batchSize: options.batchSize, sequences,
-        flashAttention: options.flashAttention === "auto" ? "auto" : options.flashAttention === "on",
+        threads: options.threads, contextSize: options.contextSize, batchSize: options.batchSize, sequences, gpu: options.gpu,
+        flashAttention: options.flashAttention == null || options.flashAttention === "auto" ? options.flashAttention : options.flashAttention === "on",
         big: {threads: options.bigThreads},
         little: {threads: options.littleThreads}
     };

@@ -51,7 +51,7 @@ export class Decoder implements AsyncDisposable {
     public static fromPair(pair: ModelPair): Decoder {
         const big = pair.big.createSequence();
         try {
-            return new Decoder({big, little: pair.little.createSequence(), codec: pair.tokenizer, contextSize: pair.contextSize});
+            return new Decoder({big, little: pair.createLittleSequence(), codec: pair.tokenizer, contextSize: pair.contextSize});
         } catch (error) {
             void big[Symbol.asyncDispose]();
             throw error;
@@ -89,11 +89,11 @@ export class Decoder implements AsyncDisposable {
      * applied), and at each position its `topK` most likely tokens with theirs: one batched big-model
      * pass (two with `topK`), for callers that report log-probabilities (the server's `logprobs`).
      */
-    public async scoreWithBig(promptInput: string | readonly Token[], tokens: readonly Token[], topK = 0): Promise<TokenScore[]> {
+    public async scoreWithBig(promptInput: string | readonly Token[], tokens: readonly Token[], topK = 0, specialTokens = true): Promise<TokenScore[]> {
         this.#acquire();
         try {
             const {big, codec} = this.#parts;
-            const prompt = typeof promptInput === "string" ? codec.encodePrompt(promptInput) : promptInput;
+            const prompt = typeof promptInput === "string" ? codec.encodePrompt(promptInput, specialTokens) : promptInput;
             if (tokens.length === 0 || prompt.length === 0)
                 return [];
             // Position i's distribution comes out of the token before it: the prompt's last, then the output's.
@@ -202,9 +202,9 @@ export class Decoder implements AsyncDisposable {
         options.signal?.throwIfAborted();
         const startTime = performance.now();
         const {codec, contextSize, big, little} = this.#parts;
-        const promptTokens = typeof prompt === "string" ? codec.encodePrompt(prompt) : prompt;
-        if (typeof prompt !== "string" && prompt.some((token) => !Number.isInteger(token) || token < 0 || token >= codec.vocabularySize))
-            throw new BildUsageError(`prompt token ids must be integers from 0 to ${codec.vocabularySize - 1}`);
+        const promptTokens = typeof prompt === "string" ? codec.encodePrompt(prompt, options.specialTokens) : prompt;
+        if (typeof prompt !== "string")
+            checkPromptIds(prompt, options.mode === "big" ? [big] : options.mode === "little" ? [little] : [big, little]);
         if (promptTokens.length === 0)
             throw new BildUsageError("the prompt is empty and the model adds no BOS token: give a prompt");
         if (promptTokens.length + options.maxTokens > contextSize)
@@ -252,6 +252,16 @@ export class Decoder implements AsyncDisposable {
             stats: {...stats}
         };
     }
+}
+
+/** Token-id prompts name ids every model that reads them has (a padded vocabulary's extra ids are one model's alone). */
+function checkPromptIds(prompt: readonly Token[], readers: readonly ModelSequence[]): void {
+    const ids = Math.min(...readers.map((sequence) => sequence.vocabularySize));
+    const bad = prompt.find((token) => !Number.isInteger(token) || token < 0 || token >= ids);
+    if (bad !== undefined)
+        throw new BildUsageError(
+            `prompt token id ${bad} is not one the model${readers.length > 1 ? "s share" : " has"}: ids must be integers from 0 to ${ids - 1}`
+        );
 }
 
 const asPlan = (options: GenerateOptions | DecodingPlan) => options instanceof DecodingPlan ? options : planDecoding(options);

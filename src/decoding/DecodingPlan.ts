@@ -28,7 +28,9 @@ export class DecodingPlan {
         public readonly rules: DraftVerifyRules | undefined,
         /** Seconds; `Infinity` for none. */
         public readonly timeLimit: number,
-        public readonly signal: AbortSignal | undefined
+        public readonly signal: AbortSignal | undefined,
+        /** Special tokens written in prompt text are read as tokens. */
+        public readonly specialTokens: boolean
     ) {}
 }
 
@@ -47,7 +49,8 @@ export function planDecoding(options: GenerateOptions = {}): DecodingPlan {
         samplingOf(options),
         rulesOf(mode, options),
         options.timeLimit ?? Number.POSITIVE_INFINITY,
-        options.signal
+        options.signal,
+        options.specialTokens ?? DECODING_SETTINGS.specialTokens.default
     );
 }
 

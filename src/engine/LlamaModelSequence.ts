@@ -15,9 +15,11 @@ export class LlamaModelSequence implements ModelSequence {
     readonly #sequenceId: number;
     readonly #runner: NativeBatchRunner;
     readonly #tokens: Token[] = [];
+    public readonly vocabularySize: number;
 
-    public constructor(sequence: LlamaContextSequence, runner: NativeBatchRunner) {
+    public constructor(sequence: LlamaContextSequence, runner: NativeBatchRunner, vocabularySize: number) {
         this.#sequence = sequence;
+        this.vocabularySize = vocabularySize;
         this.#sequenceId = NativeBatchRunner.sequenceId(sequence);
         this.#runner = runner;
     }

@@ -3,7 +3,7 @@ import {getEngineLlama, takeNativeError} from "./getEngineLlama.js";
 import {LlamaModelSequence} from "./LlamaModelSequence.js";
 import {NativeBatchRunner} from "./NativeBatchRunner.js";
 import {
-    DEFAULT_BATCH_SIZE, DEFAULT_CONTEXT_SIZE, DEFAULT_FLASH_ATTENTION, DEFAULT_SEQUENCES, DEFAULT_THREADS, type EngineSettings
+    DEFAULT_BATCH_SIZE, DEFAULT_MAX_CONTEXT_SIZE, DEFAULT_SEQUENCES, DEFAULT_THREADS, defaultFlashAttention, type EngineSettings
 } from "./EngineSettings.js";
 import {BildUsageError, errorMessage} from "../errors.js";
 
@@ -41,7 +41,7 @@ export class LoadedModel implements AsyncDisposable {
 
     /** Loads a local GGUF file (resolve URIs first with `resolveModelFile`). */
     public static async load(filePath: string, settings: EngineSettings = {}): Promise<LoadedModel> {
-        const llama = await getEngineLlama();
+        const llama = await getEngineLlama(settings.gpu);
         let model: LlamaModel;
         await takeNativeError();
         try {
@@ -56,11 +56,12 @@ export class LoadedModel implements AsyncDisposable {
         let context: LlamaContext;
         try {
             context = await model.createContext({
-                contextSize: settings.contextSize ?? Math.min(DEFAULT_CONTEXT_SIZE, model.trainContextSize),
+                // node-llama-cpp fits a range to free memory, from the top down.
+                contextSize: settings.contextSize ?? {max: Math.min(DEFAULT_MAX_CONTEXT_SIZE, model.trainContextSize)},
                 batchSize: settings.batchSize ?? DEFAULT_BATCH_SIZE,
                 threads,
                 sequences: settings.sequences ?? DEFAULT_SEQUENCES,
-                flashAttention: settings.flashAttention ?? DEFAULT_FLASH_ATTENTION
+                flashAttention: settings.flashAttention ?? defaultFlashAttention(llama.gpu)
             });
         } catch (error) {
             await model.dispose();
@@ -68,6 +69,16 @@ export class LoadedModel implements AsyncDisposable {
             throw new BildUsageError(`cannot create a llama.cpp context for ${filePath}: ${reason} (lower the context size)`);
         }
         return new LoadedModel(filePath, model, context, NativeBatchRunner.attach(llama, model, context, threads));
+    }
+
+    /** Entries of the model's vocabulary (padding included): its ids run from 0 to this − 1. */
+    public get vocabularySize(): number {
+        return this.model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length ?? 0;
+    }
+
+    /** llama.cpp's backend the model runs on (`false`: the CPU). */
+    public get gpu(): string | false {
+        return this.model.llama.gpu;
     }
 
     /** CPU threads of the model's context. */
@@ -82,7 +93,7 @@ export class LoadedModel implements AsyncDisposable {
 
     /** A fresh, empty sequence; dispose it to give its slot back. */
     public createSequence(): LlamaModelSequence {
-        return new LlamaModelSequence(this.#context.getSequence(), this.#runner);
+        return new LlamaModelSequence(this.#context.getSequence(), this.#runner, this.vocabularySize);
     }
 
     /**

@@ -1,8 +1,11 @@
 import {LoadedModel} from "./LoadedModel.js";
+import type {ModelSequence} from "./ModelSequence.js";
+import {SharedVocabularySequence} from "./SharedVocabularySequence.js";
 import {Tokenizer} from "./Tokenizer.js";
 import {checkSharedTokenizer, readVocabularyFacts} from "./checkSharedTokenizer.js";
 import {resolveModelFile} from "./resolveModelFile.js";
-import {DEFAULT_BIG_THREADS, DEFAULT_THREADS, type EngineSettings} from "./EngineSettings.js";
+import {defaultBigThreads, DEFAULT_THREADS, type EngineSettings} from "./EngineSettings.js";
+import {getEngineLlama} from "./getEngineLlama.js";
 
 /** Where to find the two models of a pair: local paths or `hf:` / URL model URIs. */
 export type ModelPairSources = {
@@ -12,7 +15,7 @@ export type ModelPairSources = {
 
 /** Settings of each model of a pair: `shared` for both, then per-model overrides. */
 export type PairEngineSettings = EngineSettings & {
-    /** Overrides for the big model. Its threads default to {@link DEFAULT_BIG_THREADS} unless `threads` is given for both. */
+    /** Overrides for the big model. Its threads default to {@link defaultBigThreads} unless `threads` is given for both. */
     readonly big?: EngineSettings,
     /** Overrides for the little model. Its threads default to {@link DEFAULT_THREADS} unless `threads` is given for both. */
     readonly little?: EngineSettings
@@ -30,7 +33,7 @@ export class ModelPair implements AsyncDisposable {
     private constructor(big: LoadedModel, little: LoadedModel) {
         this.big = big;
         this.little = little;
-        this.tokenizer = new Tokenizer(big.model);
+        this.tokenizer = new Tokenizer(big.model, big.vocabularySize);
     }
 
     /**
@@ -43,13 +46,14 @@ export class ModelPair implements AsyncDisposable {
             resolveModelFile(sources.little, "little")
         ]);
         const [bigVocabulary, littleVocabulary] = await Promise.all([
-            readVocabularyFacts(bigPath),
-            readVocabularyFacts(littlePath)
+            readVocabularyFacts(bigPath, settings.gpu),
+            readVocabularyFacts(littlePath, settings.gpu)
         ]);
         checkSharedTokenizer(bigVocabulary, littleVocabulary);
 
         const {big: bigSettings, little: littleSettings, ...shared} = settings;
-        const big = await LoadedModel.load(bigPath, {...shared, ...bigSettings, threads: bigSettings?.threads ?? shared.threads ?? DEFAULT_BIG_THREADS});
+        const bigThreads = bigSettings?.threads ?? shared.threads ?? defaultBigThreads((await getEngineLlama(settings.gpu)).cpuMathCores);
+        const big = await LoadedModel.load(bigPath, {...shared, ...bigSettings, threads: bigThreads});
         try {
             const little = await LoadedModel.load(littlePath, {...shared, ...littleSettings, threads: littleSettings?.threads ?? shared.threads ?? DEFAULT_THREADS});
             return new ModelPair(big, little);
@@ -57,6 +61,24 @@ export class ModelPair implements AsyncDisposable {
             await big[Symbol.asyncDispose]();
             throw error;
         }
+    }
+
+    /**
+     * A fresh sequence of the little model, for decoding beside the big model: where their
+     * vocabularies differ in size, it never reads an id it lacks nor drafts one the big model lacks
+     * ({@link SharedVocabularySequence}; the stand-in is the little model's newline, else its EOS).
+     */
+    public createLittleSequence(): ModelSequence {
+        const sequence = this.little.createSequence();
+        if (this.little.vocabularySize === this.big.vocabularySize)
+            return sequence;
+        const {nl, eos} = this.little.model.tokens;
+        return new SharedVocabularySequence(sequence, this.big.vocabularySize, nl ?? eos ?? 0);
+    }
+
+    /** llama.cpp's backend: `cuda`, `vulkan`, `metal`, or `false` for the CPU. */
+    public get gpu(): string | false {
+        return this.big.gpu;
     }
 
     /** The smaller of the two KV cache sizes: what one generation may use. */

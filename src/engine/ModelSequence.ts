@@ -25,6 +25,9 @@ export interface ModelSequence extends AsyncDisposable {
     /** The tokens the KV cache holds, in order. */
     readonly tokens: readonly Token[];
 
+    /** Ids the model has run from 0 to `vocabularySize - 1`; any other id must never be evaluated. */
+    readonly vocabularySize: number;
+
     /**
      * Appends `tokens` to the cache in one batch and returns the next-token facts after each of the
      * last `outputCount` of them (oldest first).

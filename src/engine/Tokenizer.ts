@@ -5,16 +5,25 @@ import type {Token} from "./ModelSequence.js";
 export interface TextCodec {
     /** Token ids run from 0 to `vocabularySize - 1`. */
     readonly vocabularySize: number;
-    /** The prompt as the model expects it, BOS included where the model wants one. */
-    encodePrompt(text: string): Token[];
+    /**
+     * The prompt as the model expects it, BOS included where the model wants one. Special tokens
+     * written as text (`<|endoftext|>`) become those tokens, as in llama.cpp's tools and server,
+     * unless `specialTokens` is false.
+     */
+    encodePrompt(text: string, specialTokens?: boolean): Token[];
+    /** The text of `tokens`; ids outside the vocabulary have none. */
     decode(tokens: readonly Token[]): string;
-    /** The text of one token alone (empty for control tokens such as EOS). */
+    /** The text of one token alone (empty for control tokens such as EOS, and for ids outside the vocabulary). */
     piece(token: Token): string;
     /** Whether the token ends generation (EOS, EOT and the like). */
     isEndOfGeneration(token: Token): boolean;
 }
 
-/** Text ↔ token ids for a model pair (both models share it; see `checkSharedTokenizer`). */
+/**
+ * Text ↔ token ids for a model pair (both models share it; see `checkSharedTokenizer`). It is the
+ * big model's: an id only the little model has (a padding entry) has no text here, as llama.cpp
+ * gives none to unused tokens.
+ */
 export class Tokenizer implements TextCodec {
     readonly #model: LlamaModel;
     // Per-token text, memoised: the decoding loop asks for the piece of every token it appends.
@@ -22,27 +31,31 @@ export class Tokenizer implements TextCodec {
 
     public readonly vocabularySize: number;
 
-    public constructor(model: LlamaModel) {
+    public constructor(model: LlamaModel, vocabularySize: number) {
         this.#model = model;
-        this.vocabularySize = model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length ?? 0;
+        this.vocabularySize = vocabularySize;
     }
 
-    public encodePrompt(text: string): Token[] {
-        const tokens = this.encode(text);
+    public encodePrompt(text: string, specialTokens = true): Token[] {
+        const tokens = this.encode(text, specialTokens);
         const bos = this.#model.tokens.bos;
         return this.#model.tokens.shouldPrependBosToken && bos != null ? [bos, ...tokens] : tokens;
     }
 
-    /** The text's tokens alone, no BOS. */
-    public encode(text: string): Token[] {
-        return this.#model.tokenize(text);
+    /** The text's tokens alone, no BOS; special tokens parsed unless `specialTokens` is false. */
+    public encode(text: string, specialTokens = true): Token[] {
+        return this.#model.tokenize(text, specialTokens);
     }
 
     public decode(tokens: readonly Token[]): string {
-        return this.#model.detokenize(tokens as readonly LlamaToken[]);
+        // llama.cpp reads a token's text by index, unchecked.
+        const known = tokens.every(this.#known) ? tokens : tokens.filter(this.#known);
+        return this.#model.detokenize(known as readonly LlamaToken[]);
     }
 
     public piece(token: Token): string {
+        if (!this.#known(token))
+            return "";
         let piece = this.#pieces.get(token);
         if (piece == null) {
             piece = this.#model.detokenize([token as LlamaToken]);
@@ -52,6 +65,8 @@ export class Tokenizer implements TextCodec {
     }
 
     public isEndOfGeneration(token: Token): boolean {
-        return this.#model.isEogToken(token as LlamaToken);
+        return this.#known(token) && this.#model.isEogToken(token as LlamaToken);
     }
+
+    readonly #known = (token: Token) => token >= 0 && token < this.vocabularySize;
 }

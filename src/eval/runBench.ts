@@ -52,7 +52,7 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
     const promptTokens = new Map(prompts.map((prompt) => [prompt.id, pair.tokenizer.encodePrompt(prompt.prompt)]));
     const decoder = Decoder.fromPair(pair);
     const bigScorer = pair.big.createSequence();
-    const littleScorer = pair.little.createSequence();
+    const littleScorer = pair.createLittleSequence();
     const peer = rows.some((row) => row.mode === "peer") ? await PeerSpeculativeDecoder.create(pair.big, pair.little) : undefined;
     try {
         const run = async (spec: BenchRowSpec, prompt: EvalPrompt, tokens: number): Promise<RawRun> => {

@@ -173,7 +173,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
                 return await streamResponse(reply, decoder, prompt, plan, endpoint, body.stream_options?.include_usage === true);
             const result = await decoder.generate(prompt, plan);
             metrics.recordGeneration(result.stats);
-            const scores = alternatives == null ? undefined : {tokens: await decoder.scoreWithBig(prompt, result.tokens, alternatives), alternatives};
+            const scores = alternatives == null ? undefined : {tokens: await decoder.scoreWithBig(prompt, result.tokens, alternatives, plan.specialTokens), alternatives};
             return reply.send(completionResponse(result, endpoint, plan.mode, modelId, scores));
         } catch (error) {
             if (abort.signal.aborted) {

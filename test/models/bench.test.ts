@@ -1,7 +1,8 @@
 import {after, before, describe, it} from "node:test";
 import assert from "node:assert/strict";
 import {access, mkdtemp, readFile, rm, stat, writeFile} from "node:fs/promises";
-import {availableParallelism, tmpdir} from "node:os";
+import {tmpdir} from "node:os";
+import {getEngineLlama} from "../../src/engine/getEngineLlama.js";
 import path from "node:path";
 import {BUNDLED_PAIR, FIXTURE_PROMPTS} from "../support/fixtures.js";
 import {runCli} from "../support/runCli.js";
@@ -41,7 +42,7 @@ describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long 
         assert.equal(results.versions.nodeLlamaCpp, "3.22.1");
         // The CLI runs on one libuv worker unless told otherwise, which lets the big model take two cores.
         const oneWorker = (process.env.UV_THREADPOOL_SIZE ?? "1") === "1";
-        assert.deepEqual(results.settings.threads, {big: oneWorker ? Math.min(2, availableParallelism()) : 1, little: 1});
+        assert.deepEqual(results.settings.threads, {big: oneWorker ? (await getEngineLlama()).cpuMathCores : 1, little: 1});
         const rows: Row[] = results.rows;
         assert.deepEqual(rows.map((row) => row.mode), [
             "big", "little", "speculative", "bild", "bild", "big", "speculative", "bild", "bild", "peer", "peer", "peer", "peer", "peer", "oracle", "oracle"

@@ -2,13 +2,12 @@ import {after, before, describe, it} from "node:test";
 import assert from "node:assert/strict";
 import type {Token as LlamaToken} from "node-llama-cpp";
 import {ModelPair} from "../../src/engine/ModelPair.js";
-import {DEFAULT_BIG_THREADS, DEFAULT_FLASH_ATTENTION, DEFAULT_THREADS} from "../../src/engine/EngineSettings.js";
+import {defaultBigThreads, defaultFlashAttention, DEFAULT_THREADS} from "../../src/engine/EngineSettings.js";
+import {getEngineLlama} from "../../src/engine/getEngineLlama.js";
 import {Decoder} from "../../src/decoding/Decoder.js";
 import type {LlamaModelSequence} from "../../src/engine/LlamaModelSequence.js";
 import type {NextTokenFacts} from "../../src/engine/ModelSequence.js";
-import {BildUsageError} from "../../src/errors.js";
 import {BUNDLED_PAIR, readFixturePrompts} from "../support/fixtures.js";
-import {writeForeignTokenizerModel} from "../support/foreignTokenizer.js";
 
 // Batched and single-token evaluation differ by ≈1e-5 in probability (node-llama-cpp notes: up to
 // ≈6e-4 after a different batch shape); anything larger is a cache bug.
@@ -46,7 +45,7 @@ describe("engine adapter on the bundled Python pair (real models)", () => {
         const scoreToken = 300;
         const facts = await freshFacts(prompt, scoreToken);
         // Flash attention as the pair has it: it changes probabilities in the fourth digit.
-        const context = await pair.big.model.createContext({contextSize: 512, threads: 1, flashAttention: DEFAULT_FLASH_ATTENTION});
+        const context = await pair.big.model.createContext({contextSize: 512, threads: 1, flashAttention: defaultFlashAttention(false)});
         try {
             const results = await context.getSequence().controlledEvaluate(prompt.map((token, i) => i === prompt.length - 1
                 ? [token as LlamaToken, {generateNext: {probabilities: true}}]
@@ -140,7 +139,9 @@ describe("engine adapter on the bundled Python pair (real models)", () => {
     });
 
     it("gives each model its own threads: per-model settings first, then the shared ones, then each model's default", async () => {
-        assert.deepEqual([pair.big.threads, pair.little.threads], [DEFAULT_BIG_THREADS, DEFAULT_THREADS]);
+        assert.deepEqual([pair.big.threads, pair.little.threads], [defaultBigThreads((await getEngineLlama()).cpuMathCores), DEFAULT_THREADS]);
+        // The context holds each model's trained length (the bundled pair's is short enough for any machine).
+        assert.deepEqual([pair.big.contextSize, pair.little.contextSize], [pair.big.model.trainContextSize, pair.little.model.trainContextSize]);
         for (const [settings, expected] of [[{threads: 2}, [2, 2]], [{threads: 2, big: {threads: undefined}, little: {threads: undefined}}, [2, 2]], [{threads: 2, little: {threads: 1}}, [2, 1]], [{big: {threads: 1}, little: {threads: 2}}, [1, 2]]] as const) {
             const other = await ModelPair.load(BUNDLED_PAIR, settings);
             try {
@@ -151,12 +152,14 @@ describe("engine adapter on the bundled Python pair (real models)", () => {
         }
     });
 
-    it("refuses a pair whose tokenizers differ, naming both files and the first differing token", async () => {
-        await using foreign = await writeForeignTokenizerModel();
-        await assert.rejects(ModelPair.load({big: BUNDLED_PAIR.big, little: foreign.path}), (error: unknown) =>
-            error instanceof BildUsageError &&
-            error.message.includes(BUNDLED_PAIR.big) && error.message.includes(foreign.path) &&
-            /token \d+ is ".*" vs ".*"/.test(error.message));
+    it("reads special tokens written in prompt text as llama.cpp does, or as plain text when asked", () => {
+        const eos = pair.big.model.tokens.eos!;
+        const text = "x = 1<|endoftext|>y";
+        const parsed = pair.tokenizer.encodePrompt(text);
+        assert.ok(parsed.includes(eos));
+        const plain = pair.tokenizer.encodePrompt(text, false);
+        assert.ok(!plain.includes(eos) && plain.length > parsed.length);
+        assert.equal(pair.tokenizer.decode(plain), text);
     });
 
     it("BiLD stats add up on real models", async () => {

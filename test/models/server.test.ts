@@ -66,6 +66,16 @@ describe("bild serve (OpenAI API, bundled Python pair)", () => {
         assert.equal(defaults.choices[0]!.text, big.choices[0]!.text, "the server's defaults are lossless too");
     });
 
+    it("reads special tokens written in a string prompt, unless bild.specialTokens is false", async () => {
+        const prompt = "<|endoftext|>def add(a, b):";
+        const usage = async (bild: object) => (await client.completions.create({model: MODEL, prompt, max_tokens: 4,
+            // @ts-expect-error bild's extra request field
+            bild})).usage!.prompt_tokens;
+        const parsed = await usage({});
+        const plain = await usage({specialTokens: false});
+        assert.ok(plain > parsed + 1, `"<|endoftext|>" is one token when parsed (${parsed} prompt tokens) and several as text (${plain})`);
+    });
+
     it("returns the big model's log-probabilities through the official client (completions and chat)", async () => {
         const completion = await client.completions.create({model: MODEL, prompt: PROMPTS[1]!, max_tokens: 16, logprobs: 3});
         const {tokens, token_logprobs, top_logprobs} = completion.choices[0]!.logprobs!;

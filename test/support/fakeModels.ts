@@ -48,9 +48,12 @@ export class FakeSequence implements ModelSequence {
     public readonly tokens: Token[] = [];
     public calls = 0;
     public disposed = false;
+    /** Every id fed to the model, in order: a test checks that none was outside its vocabulary. */
+    public readonly fed: Token[] = [];
     readonly #logits: (context: readonly Token[]) => number[];
 
-    public constructor(logits: (context: readonly Token[]) => number[]) {
+    /** @param vocabularySize - the logit function's length (the letters and EOS unless a test widens it). */
+    public constructor(logits: (context: readonly Token[]) => number[], public readonly vocabularySize = VOCABULARY) {
         this.#logits = logits;
     }
 
@@ -70,6 +73,7 @@ export class FakeSequence implements ModelSequence {
         if (tokens.length === 0 || outputCount > tokens.length)
             throw new Error(`bad evaluate call: ${tokens.length} tokens, ${outputCount} outputs`);
         this.calls++;
+        this.fed.push(...tokens);
         const firstOutput = this.tokens.length + tokens.length - outputCount;
         this.tokens.push(...tokens);
         return Array.from({length: outputCount}, (_, i) => this.#logits(this.tokens.slice(0, firstOutput + i + 1)));

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import {spawn} from "node:child_process";
 import {fileURLToPath} from "node:url";
 
@@ -18,4 +19,13 @@ export function runCli(args: string[], stdin = "", env: NodeJS.ProcessEnv = proc
         child.on("close", (code) => resolve({code, stdout, stderr}));
         child.stdin.end(stdin);
     });
+}
+
+/** The run failed as bad input must: exit 2, one line on standard error matching `pattern`, no stack trace. */
+export function assertUsageError(run: CliRun, pattern: RegExp): void {
+    assert.equal(run.code, 2, `exit code 2 expected, got ${run.code}; stderr: ${run.stderr}`);
+    const lines = run.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, `one line expected: ${run.stderr}`);
+    assert.match(lines[0]!, pattern);
+    assert.doesNotMatch(run.stderr, /\n\s+at /, "no stack trace");
 }

@@ -3,7 +3,7 @@ import type {LlamaModel, Token as LlamaToken} from "node-llama-cpp";
 import type {Decoder} from "../../src/decoding/Decoder.js";
 import type {DecodingMode} from "../../src/decoding/strategies/DecodingStrategy.js";
 import type {Token} from "../../src/engine/ModelSequence.js";
-import {DEFAULT_FLASH_ATTENTION} from "../../src/engine/EngineSettings.js";
+import {defaultFlashAttention} from "../../src/engine/EngineSettings.js";
 
 /**
  * llama.cpp's batched and one-token-at-a-time logits differ by ≈1e-4, so where a model's two best
@@ -17,7 +17,7 @@ export type Tie = {position: number, gap: number};
 /** The top two logits after `context`, from a fresh context evaluating it in one batch. */
 async function topTwoLogits(model: LlamaModel, context: readonly Token[]): Promise<[number, number][]> {
     // Flash attention as the decoders under test have it: it changes logits in their last digits.
-    const llamaContext = await model.createContext({contextSize: context.length + 8, threads: 1, flashAttention: DEFAULT_FLASH_ATTENTION});
+    const llamaContext = await model.createContext({contextSize: context.length + 8, threads: 1, flashAttention: defaultFlashAttention(false)});
     try {
         const sequence = llamaContext.getSequence();
         const items = context.map((token, i) => i === context.length - 1

@@ -240,7 +240,7 @@ describe("generation API on scripted models", () => {
         await assert.rejects(decoder.generate("abcdef", {maxTokens: 5}), (error: unknown) =>
             error instanceof BildUsageError && /prompt \(6 tokens\) plus max tokens \(5\) exceed the context size \(10\)/.test(error.message));
         await assert.rejects(decoder.generate("", {maxTokens: 5}), BildUsageError);
-        await assert.rejects(decoder.generate([1, 99], {maxTokens: 5}), /token ids must be integers from 0 to 7/);
+        await assert.rejects(decoder.generate([1, 99], {maxTokens: 5}), /prompt token id 99 is not one the models share: ids must be integers from 0 to 7/);
         assert.equal((await decoder.generate("abcde", {maxTokens: 5})).tokens.length, 5);
     });
 

@@ -1,5 +1,7 @@
 import {Command, Option} from "commander";
 import {Decoder} from "../../decoding/Decoder.js";
+import {ChatFormatter} from "../../engine/ChatFormatter.js";
+import type {Token} from "../../engine/ModelSequence.js";
 import {planDecoding} from "../../decoding/DecodingPlan.js";
 import {settingsFor} from "../../decoding/settings/decodingSettings.js";
 import type {GenerateOptions} from "../../decoding/GenerateOptions.js";
@@ -13,6 +15,8 @@ import {colorByOrigin, ORIGIN_LEGEND} from "../colorByOrigin.js";
 
 type GenerateCliOptions = ModelCliOptions & {
     prompt?: string,
+    chat: boolean,
+    system?: string,
     stats: boolean,
     compare: boolean,
     json: boolean,
@@ -22,7 +26,10 @@ type GenerateCliOptions = ModelCliOptions & {
 export function createGenerateCommand(): Command {
     const command = new Command("generate")
         .description("continue a prompt with a big/little model pair (defaults: the bundled Python pair, lossless BiLD)")
-        .addOption(new Option("--prompt <text>", "the prompt (default: read from standard input)"));
+        .addOption(new Option("--prompt <text>", "the prompt (default: read from standard input)"))
+        .addOption(new Option("--chat", "the prompt is a user message: apply the big model's chat template (as the server's chat endpoint does) " +
+            "and stop at its end of turn").default(false))
+        .addOption(new Option("--system <text>", "with --chat: a system message before the user's"));
     addModelOptions(command);
     addDecodingOptions(command);
     return command
@@ -35,20 +42,33 @@ export function createGenerateCommand(): Command {
 }
 
 async function runGenerate(options: GenerateCliOptions): Promise<void> {
+    if (options.system != null && !options.chat)
+        throw new BildUsageError("--system gives a chat's system message: add --chat");
     const settings = decodingSettingsOf(options);
     // Planning checks the settings before seconds go into loading models.
     const abort = new AbortController();
-    const plan = planDecoding({...settings, signal: abort.signal});
+    let plan = planDecoding({...settings, signal: abort.signal});
     const {mode} = plan;
     if (options.compare && mode === "big")
         throw new BildUsageError("--compare measures a mode against --mode big: use it with bild, speculative or little");
-    const bigAlone: GenerateOptions = {...settingsFor(settings, "big"), mode: "big", signal: abort.signal};
-    const prompt = await readPrompt(options.prompt);
+    let bigAlone: GenerateOptions = {...settingsFor(settings, "big"), mode: "big", signal: abort.signal};
+    const text = await readPrompt(options.prompt);
     const onInterrupt = () => abort.abort(new BildInterruptedError());
     process.once("SIGINT", onInterrupt);
     const pair = await loadPairFromOptions(options);
     const decoder = Decoder.fromPair(pair);
     try {
+        let prompt: string | Token[] = text;
+        if (options.chat) {
+            const chat = new ChatFormatter(pair.big.model, pair.tokenizer).format([
+                ...options.system == null ? [] : [{role: "system", content: options.system} as const],
+                {role: "user", content: text}
+            ]);
+            prompt = chat.tokens;
+            const stop = [...settings.stop ?? [], ...chat.stop];
+            plan = planDecoding({...settings, stop, signal: abort.signal});
+            bigAlone = {...bigAlone, stop};
+        }
         if (options.compare)
             await warmUp(decoder, prompt, [{...settings, signal: abort.signal}, bigAlone]);
         const colored = options.color && process.stdout.isTTY;
@@ -70,7 +90,8 @@ async function runGenerate(options: GenerateCliOptions): Promise<void> {
         if (options.json)
             process.stdout.write(JSON.stringify({
                 mode, text: result.text, tokens: result.tokens, origins: result.origins,
-                finishReason: result.finishReason, seed: result.seed, stats: result.stats, comparison
+                finishReason: result.finishReason, seed: result.seed, stats: result.stats, comparison,
+                engine: {gpu: pair.gpu, bigThreads: pair.big.threads, littleThreads: pair.little.threads, contextSize: pair.contextSize}
             }) + "\n");
         else {
             if (colored) {
@@ -94,7 +115,7 @@ async function runGenerate(options: GenerateCliOptions): Promise<void> {
  * A few tokens in each mode, then empty caches: the first calls of a fresh process pay for memory
  * allocation and thread start-up, which would otherwise be charged to whichever run came first.
  */
-async function warmUp(decoder: Decoder, prompt: string, runs: readonly GenerateOptions[]): Promise<void> {
+async function warmUp(decoder: Decoder, prompt: string | Token[], runs: readonly GenerateOptions[]): Promise<void> {
     for (const options of runs)
         await decoder.generate(prompt, {...options, maxTokens: Math.min(4, options.maxTokens ?? 4)});
     await decoder.clearCache();

@@ -65,6 +65,14 @@ export const DECODING_SETTINGS = {
         kind: "number", min: 0, exclusiveMin: true, infinity: true, metavar: "s", modes: DECODING_MODES, server: "bild",
         defaultNote: "none", doc: "most seconds a generation may take; it then ends with finish reason \"time\""
     },
+    /**
+     * Prompt text naming a special token (`<|endoftext|>`, `<|im_start|>`) is read as that token, as
+     * llama.cpp's tools and server read it; `false` reads all of it as plain text. Defaults to true.
+     */
+    specialTokens: {
+        kind: "boolean", default: true, modes: DECODING_MODES, server: "bild",
+        doc: "read special tokens written in the prompt text (<|endoftext|>) as those tokens"
+    },
     /** Generation ends at the first of these strings, which is not part of the text. Defaults to none. */
     stop: {
         kind: "texts", metavar: "text...", modes: DECODING_MODES, server: "body",
@@ -289,11 +297,16 @@ export function mergeSettings(base: DecodingSettings, override: DecodingSettings
 
 /** `settings` as `bild generate` flags, e.g. `--mode bild --run-confidence 0.05 --max-little-tokens inf`. */
 export function asCliFlags(settings: DecodingSettings): string {
-    return SETTING_NAMES.filter((name) => settings[name] !== undefined && settings[name] !== false).map((name) => {
+    // A flag turns a boolean away from its default: `--strict`, `--no-special-tokens`.
+    const isFlag = (name: SettingName) => settings[name] !== undefined &&
+        !(settingSpec(name).kind === "boolean" && settings[name] === (settingSpec(name).default ?? false));
+    return SETTING_NAMES.filter(isFlag).map((name) => {
         const value = settings[name];
         const flag = `--${kebabCase(name)}`;
         if (value === true)
             return flag;
+        if (value === false)
+            return `--no-${kebabCase(name)}`;
         return `${flag} ${Array.isArray(value) ? value.map((text) => JSON.stringify(text)).join(" ") : formatValue(value)}`;
     }).join(" ");
 }

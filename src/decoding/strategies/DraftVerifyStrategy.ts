@@ -39,7 +39,7 @@ export class DraftVerifyStrategy implements DecodingStrategy {
 
     public async *decode(state: GenerationState): AsyncGenerator<void, void, void> {
         const {stats} = state;
-        const {little, chooser, fallback} = this.#parts;
+        const {big, little, chooser, fallback} = this.#parts;
         while (!state.isComplete) {
             if (state.endReached) {
                 // The draft ended the generation (max tokens, EOS or a stop string): the big model
@@ -50,7 +50,8 @@ export class DraftVerifyStrategy implements DecodingStrategy {
                 await this.#verify(state, true);
             } else {
                 const [draft] = await chooser.choose("little", little, state.tokens, stats, 1);
-                const decision = fallback.onDraft(draft!, this.#drafts.length);
+                // A padded little vocabulary's extra ids are the little model's alone: the big model hands over there.
+                const decision = draft!.token < big.vocabularySize ? fallback.onDraft(draft!, this.#drafts.length) : "dropAndVerify";
                 if (decision !== "dropAndVerify") {
                     state.append(draft!.token, "little");
                     this.#drafts.push(draft!);
