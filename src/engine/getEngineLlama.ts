@@ -1,4 +1,4 @@
-import {getLlama, LlamaLogLevel, type Llama} from "node-llama-cpp";
+import {getLlama, LlamaLogLevel, NoBinaryFoundError, type Llama} from "node-llama-cpp";
 import {BildUsageError} from "../errors.js";
 import {DEFAULT_GPU, type GpuChoice} from "./EngineSettings.js";
 
@@ -52,9 +52,12 @@ async function loadLlama(gpu: GpuChoice): Promise<Llama> {
             }
         });
     } catch (error) {
-        if (gpu === "auto" || gpu === "off")
-            throw error;
-        throw noBackend(gpu);
+        if (gpu !== "auto" && gpu !== "off")
+            throw noBackend(gpu);
+        if (error instanceof NoBinaryFoundError)
+            throw new BildUsageError(`no prebuilt llama.cpp binary is installed for ${process.platform} ${process.arch}: run node scripts/install-platform-binaries.mjs ` +
+                "(npm ci runs it unless install scripts are off), or build one: npx --no node-llama-cpp source download");
+        throw error;
     }
     // node-llama-cpp falls back to the CPU for a backend the platform does not have.
     if (gpu !== "auto" && gpu !== "off" && llama.gpu !== gpu) {
