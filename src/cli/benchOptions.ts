@@ -5,7 +5,7 @@ import {addDecodingOptions} from "./decodingOptions.js";
 import {isNativeRow, type BenchRowSpec} from "../eval/benchTypes.js";
 import {BENCH_SEQUENCES, runBench, type BenchOutput} from "../eval/runBench.js";
 import {DEFAULT_NATIVE_BIN_DIR, NativeTools} from "../eval/nativeTools.js";
-import {startProgress} from "./benchProgress.js";
+import {startProgress} from "./progressBars.js";
 import {loadPairFromOptions, type ModelCliOptions} from "./modelOptions.js";
 import {readPromptFile, type EvalPrompt} from "../eval/promptFile.js";
 import {BildUsageError} from "../errors.js";

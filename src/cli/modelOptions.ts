@@ -5,6 +5,7 @@ import {ModelPair, type PairEngineSettings} from "../engine/ModelPair.js";
 import {DEFAULT_BATCH_SIZE, DEFAULT_GPU, DEFAULT_MAX_CONTEXT_SIZE, DEFAULT_THREADS, GPU_CHOICES, type GpuChoice} from "../engine/EngineSettings.js";
 import {BUNDLED_BIG_MODEL, BUNDLED_LITTLE_MODEL, bundledLabel} from "./bundledModels.js";
 import {parsePositiveInteger} from "./parseNumbers.js";
+import {downloadProgress} from "./progressBars.js";
 
 export type ModelCliOptions = {
     big: string,
@@ -47,7 +48,8 @@ export async function loadPairFromOptions(options: ModelCliOptions, sequences?: 
         threads: options.threads, contextSize: options.contextSize, batchSize: options.batchSize, sequences, gpu: options.gpu,
         flashAttention: options.flashAttention == null || options.flashAttention === "auto" ? options.flashAttention : options.flashAttention === "on",
         big: {threads: options.bigThreads},
-        little: {threads: options.littleThreads}
+        little: {threads: options.littleThreads},
+        onDownloadProgress: (role) => downloadProgress(`the ${role} model`)
     };
     const pair = await ModelPair.load({big: options.big, little: options.little}, settings);
     const shorter = [pair.big, pair.little].filter((model) => options.contextSize != null && options.contextSize > model.model.trainContextSize);

@@ -3,7 +3,7 @@ import type {ModelSequence} from "./ModelSequence.js";
 import {SharedVocabularySequence} from "./SharedVocabularySequence.js";
 import {Tokenizer} from "./Tokenizer.js";
 import {checkSharedTokenizer, readVocabularyFacts} from "./checkSharedTokenizer.js";
-import {resolveModelFile} from "./resolveModelFile.js";
+import {resolveModelFile, type DownloadProgress} from "./resolveModelFile.js";
 import {defaultBigThreads, DEFAULT_THREADS, type EngineSettings} from "./EngineSettings.js";
 import {getEngineLlama} from "./getEngineLlama.js";
 
@@ -18,7 +18,9 @@ export type PairEngineSettings = EngineSettings & {
     /** Overrides for the big model. Its threads default to {@link defaultBigThreads} unless `threads` is given for both. */
     readonly big?: EngineSettings,
     /** Overrides for the little model. Its threads default to {@link DEFAULT_THREADS} unless `threads` is given for both. */
-    readonly little?: EngineSettings
+    readonly little?: EngineSettings,
+    /** Told how a model named by an `hf:` URI or URL downloads, on first use (a CLI draws a progress bar). */
+    readonly onDownloadProgress?: (role: "big" | "little") => DownloadProgress
 };
 
 /**
@@ -42,8 +44,8 @@ export class ModelPair implements AsyncDisposable {
      */
     public static async load(sources: ModelPairSources, settings: PairEngineSettings = {}): Promise<ModelPair> {
         const [bigPath, littlePath] = await Promise.all([
-            resolveModelFile(sources.big, "big"),
-            resolveModelFile(sources.little, "little")
+            resolveModelFile(sources.big, "big", settings.onDownloadProgress?.("big")),
+            resolveModelFile(sources.little, "little", settings.onDownloadProgress?.("little"))
         ]);
         const [bigVocabulary, littleVocabulary] = await Promise.all([
             readVocabularyFacts(bigPath, settings.gpu),
@@ -51,7 +53,7 @@ export class ModelPair implements AsyncDisposable {
         ]);
         checkSharedTokenizer(bigVocabulary, littleVocabulary);
 
-        const {big: bigSettings, little: littleSettings, ...shared} = settings;
+        const {big: bigSettings, little: littleSettings, onDownloadProgress: _, ...shared} = settings;
         const bigThreads = bigSettings?.threads ?? shared.threads ?? defaultBigThreads((await getEngineLlama(settings.gpu)).cpuMathCores);
         const big = await LoadedModel.load(bigPath, {...shared, ...bigSettings, threads: bigThreads});
         try {

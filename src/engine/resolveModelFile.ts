@@ -11,6 +11,9 @@ const MIN_ENTRY_BYTES = 13;
 const MIN_TENSOR_INFO_BYTES = 24;
 const REMOTE_URI_PATTERN = /^(hf:|huggingface:|https?:\/\/)/;
 
+/** Called as a model file downloads. */
+export type DownloadProgress = (status: {totalSize: number, downloadedSize: number}) => void;
+
 /**
  * Turns what the user named (a local path, or an `hf:owner/repo:quant` / URL model URI that
  * node-llama-cpp resolves and downloads into its model cache) into the path of a readable GGUF file.
@@ -18,10 +21,11 @@ const REMOTE_URI_PATTERN = /^(hf:|huggingface:|https?:\/\/)/;
  * Local files are checked up front so that a typo or a wrong file is one clear message, not a
  * native loader failure.
  */
-export async function resolveModelFile(nameOrUri: string, role: string): Promise<string> {
+export async function resolveModelFile(nameOrUri: string, role: string, onDownloadProgress?: DownloadProgress): Promise<string> {
     if (REMOTE_URI_PATTERN.test(nameOrUri)) {
         try {
-            return await resolveRemoteModelFile(nameOrUri, {cli: false});
+            // node-llama-cpp's own progress display writes to standard output, where the CLI's text and JSON go.
+            return await resolveRemoteModelFile(nameOrUri, {cli: false, onProgress: onDownloadProgress});
         } catch (error) {
             throw new BildUsageError(`cannot resolve the ${role} model URI "${nameOrUri}": ${errorMessage(error)}`);
         }
