@@ -1,8 +1,8 @@
 import type {LogitPairs, ModelSequence, Token} from "../engine/ModelSequence.js";
 import type {ModelPair} from "../engine/ModelPair.js";
 import type {TextCodec} from "../engine/Tokenizer.js";
-import {BildUsageError} from "../errors.js";
 import {GenerationState} from "./GenerationState.js";
+import {PromptPreparer} from "./PromptPreparer.js";
 import type {GenerationResult} from "./GenerationResult.js";
 import type {GenerateOptions} from "./GenerateOptions.js";
 import {DecodingPlan, planDecoding} from "./DecodingPlan.js";
@@ -43,8 +43,12 @@ export class Decoder implements AsyncDisposable {
     readonly #parts: DecoderParts;
     #busy = false;
 
+    /** How this decoder turns a prompt into checked token ids (a server checks a request with it before queueing). */
+    public readonly prompts: PromptPreparer;
+
     public constructor(parts: DecoderParts) {
         this.#parts = parts;
+        this.prompts = new PromptPreparer(parts.codec, parts.contextSize, {big: parts.big.vocabularySize, little: parts.little.vocabularySize});
     }
 
     /** A decoder on fresh sequences of `pair` (each takes one of the pair's sequence slots). */
@@ -201,17 +205,8 @@ export class Decoder implements AsyncDisposable {
     async #start(prompt: string | readonly Token[], options: DecodingPlan) {
         options.signal?.throwIfAborted();
         const startTime = performance.now();
-        const {codec, contextSize, big, little} = this.#parts;
-        const promptTokens = typeof prompt === "string" ? codec.encodePrompt(prompt, options.specialTokens) : prompt;
-        if (typeof prompt !== "string")
-            checkPromptIds(prompt, options.mode === "big" ? [big] : options.mode === "little" ? [little] : [big, little]);
-        if (promptTokens.length === 0)
-            throw new BildUsageError("the prompt is empty and the model adds no BOS token: give a prompt");
-        if (promptTokens.length + options.maxTokens > contextSize)
-            throw new BildUsageError(
-                `the prompt (${promptTokens.length} tokens) plus max tokens (${options.maxTokens}) exceed the context size ` +
-                `(${contextSize}): shorten the prompt, lower max tokens or raise the context size`
-            );
+        const {codec, big, little} = this.#parts;
+        const promptTokens = this.prompts.prepare(prompt, options);
         const state = new GenerationState(promptTokens, codec, options.maxTokens, options.stop);
         const {sampling} = options;
         // One random sequence per generation, shared by every draw and test in it, so that the same
@@ -252,16 +247,6 @@ export class Decoder implements AsyncDisposable {
             stats: {...stats}
         };
     }
-}
-
-/** Token-id prompts name ids every model that reads them has (a padded vocabulary's extra ids are one model's alone). */
-function checkPromptIds(prompt: readonly Token[], readers: readonly ModelSequence[]): void {
-    const ids = Math.min(...readers.map((sequence) => sequence.vocabularySize));
-    const bad = prompt.find((token) => !Number.isInteger(token) || token < 0 || token >= ids);
-    if (bad !== undefined)
-        throw new BildUsageError(
-            `prompt token id ${bad} is not one the model${readers.length > 1 ? "s share" : " has"}: ids must be integers from 0 to ${ids - 1}`
-        );
 }
 
 const asPlan = (options: GenerateOptions | DecodingPlan) => options instanceof DecodingPlan ? options : planDecoding(options);

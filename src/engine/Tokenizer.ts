@@ -17,6 +17,8 @@ export interface TextCodec {
     piece(token: Token): string;
     /** Whether the token ends generation (EOS, EOT and the like). */
     isEndOfGeneration(token: Token): boolean;
+    /** A lower bound on how many tokens `text` encodes to, found without tokenizing it. */
+    minimumTokens(text: string): number;
 }
 
 /**
@@ -67,6 +69,19 @@ export class Tokenizer implements TextCodec {
     public isEndOfGeneration(token: Token): boolean {
         return this.#known(token) && this.#model.isEogToken(token as LlamaToken);
     }
+
+    /**
+     * No token stands for more text than its vocabulary entry's UTF-8 bytes (byte-level BPE spells a
+     * byte as one character, SentencePiece a space as "▁", a special token is its own text), so a
+     * text of B bytes takes at least B / (the longest entry's bytes) tokens.
+     */
+    public minimumTokens(text: string): number {
+        this.#longestEntryBytes ??= (this.#model.fileInfo.metadata.tokenizer?.ggml?.tokens ?? [])
+            .reduce((longest, entry) => Math.max(longest, Buffer.byteLength(entry)), 1);
+        return Math.ceil(Buffer.byteLength(text) / this.#longestEntryBytes);
+    }
+
+    #longestEntryBytes: number | undefined;
 
     readonly #known = (token: Token) => token >= 0 && token < this.vocabularySize;
 }

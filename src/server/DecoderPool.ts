@@ -1,4 +1,5 @@
 import type {Decoder} from "../decoding/Decoder.js";
+import type {PromptPreparer} from "../decoding/PromptPreparer.js";
 
 /** The wait queue is full: the caller should answer 429. */
 export class QueueFullError extends Error {
@@ -19,6 +20,7 @@ export class DecoderPool {
     readonly #all: readonly Decoder[];
     readonly #waiters: Waiter[] = [];
     readonly #queueLimit: number;
+    readonly #whenDrained: (() => void)[] = [];
 
     public constructor(decoders: readonly Decoder[], queueLimit: number) {
         this.#all = decoders;
@@ -36,6 +38,18 @@ export class DecoderPool {
 
     public get queued(): number {
         return this.#waiters.length;
+    }
+
+    /** Checks prompts as every decoder of the pool would (they share one pair). */
+    public get prompts(): PromptPreparer {
+        return this.#all[0]!.prompts;
+    }
+
+    /** Settles once every decoder is free: no generation is inside the models any more. */
+    public drained(): Promise<void> {
+        if (this.busy === 0)
+            return Promise.resolve();
+        return new Promise((resolve) => this.#whenDrained.push(resolve));
     }
 
     /** A free decoder, now or when one is released; throws {@link QueueFullError} when the queue is full. */
@@ -71,11 +85,16 @@ export class DecoderPool {
             waiter.resolve(decoder);
         else
             this.#free.push(decoder);
+        if (this.busy === 0)
+            for (const resolve of this.#whenDrained.splice(0))
+                resolve();
     }
 
+    /** Frees the decoders once no generation runs (disposing one inside a model call would crash the process). */
     public async [Symbol.asyncDispose](): Promise<void> {
         for (const waiter of this.#waiters.splice(0))
             waiter.reject(new Error("the server is shutting down"));
+        await this.drained();
         for (const decoder of this.#all)
             await decoder[Symbol.asyncDispose]();
     }

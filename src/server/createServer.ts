@@ -1,4 +1,5 @@
 import {timingSafeEqual} from "node:crypto";
+import {createServer as createHttpServer} from "node:http";
 import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} from "fastify";
 import type {Decoder} from "../decoding/Decoder.js";
 import {planDecoding, type DecodingPlan} from "../decoding/DecodingPlan.js";
@@ -13,10 +14,20 @@ import {
 } from "./requestSchemas.js";
 import type {ServerMetrics} from "./ServerMetrics.js";
 
+/** How often Node looks for requests past their deadline. */
+const CONNECTION_CHECK_MS = 1000;
 /** Seconds a client told to back off (429) should wait before retrying. */
 const RETRY_AFTER_SECONDS = 1;
 /** A request's headers and body must arrive within this (a client that stalls one holds a socket, and shutdown waits for it). */
 export const REQUEST_TIMEOUT_MS = 10_000;
+
+/** Why a generation stopped when the server shut down under it. */
+export class ServerShutdownError extends Error {
+    public constructor() {
+        super("the server is shutting down: this generation was stopped; retry on a running server");
+        this.name = "ServerShutdownError";
+    }
+}
 
 /** Turns a chat into a prompt (the engine's `ChatFormatter`, or anything else in tests). */
 export interface ChatPromptFormatter {
@@ -29,12 +40,20 @@ export type ServerOptions = {
     readonly chat: ChatPromptFormatter,
     /** The name `/v1/models` lists and requests must use (or omit). */
     readonly modelId: string,
-    /** Decoding settings of requests that do not set their own (from the `bild serve` flags). */
+    /**
+     * Decoding settings of requests that do not set their own (from the `bild serve` flags); its
+     * `timeLimit` also caps every request's.
+     */
     readonly defaults: DecodingSettings,
     /** Log requests to standard output. Defaults to false. */
     readonly logger?: boolean,
     /** When set, every route but `/health` needs `Authorization: Bearer <apiKey>` (else 401). Defaults to none. */
     readonly apiKey?: string,
+    /**
+     * Aborted when the server shuts down and running generations must stop: a stream then ends with
+     * an error event, a plain request gets 503. Defaults to none.
+     */
+    readonly shutdown?: AbortSignal,
     /**
      * When set, a request whose `Host` header names another host gets 403, so that a web page
      * rebinding its own domain to this address (DNS rebinding) cannot reach the server. Defaults to
@@ -43,10 +62,18 @@ export type ServerOptions = {
     readonly allowedHosts?: readonly string[]
 };
 
-/** The host part of a `Host` header: `127.0.0.1:8080` → `127.0.0.1`, `[::1]:80` → `::1`. */
+/**
+ * The host part of a `Host` header or an `--allowed-hosts` entry: `127.0.0.1:8080` → `127.0.0.1`,
+ * `[::1]:80` and `[::1]` → `::1`; a bare IPv6 literal (`::1`, an entry) is kept whole, not read as
+ * host `:` and port 1.
+ */
 export function hostOf(header: string): string {
-    const bracketed = /^\[([^\]]+)\]/.exec(header);
-    return (bracketed?.[1] ?? header.replace(/:\d+$/, "")).toLowerCase();
+    const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(header);
+    if (bracketed != null)
+        return bracketed[1]!.toLowerCase();
+    if (header.indexOf(":") !== header.lastIndexOf(":"))
+        return header.toLowerCase();
+    return header.replace(/:\d+$/, "").toLowerCase();
 }
 
 /** Compares a header with the secret in time that does not depend on where they first differ. */
@@ -58,9 +85,16 @@ function sameSecret(header: string | undefined, expected: Buffer): boolean {
 /** Builds the OpenAI-compatible HTTP server over a pool of decoders (not listening yet). */
 export function createServer(options: ServerOptions): FastifyInstance {
     const {pool, metrics, modelId} = options;
+    const serverTimeLimit = options.defaults.timeLimit ?? Number.POSITIVE_INFINITY;
     const app = Fastify({
         logger: options.logger ?? false,
+        // Node checks these deadlines every `connectionsCheckingInterval` (30 s by default), which let
+        // an idle socket live ~28 s; a body still arriving after the deadline is cut by the hook below.
+        serverFactory: (handler) => createHttpServer({
+            requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: CONNECTION_CHECK_MS
+        }, handler),
         requestTimeout: REQUEST_TIMEOUT_MS,
+        routerOptions: {ignoreTrailingSlash: true},
         // close() ends idle keep-alive connections at once instead of waiting for their clients.
         forceCloseConnections: "idle",
         // Wrong types are errors, not something to coerce; unknown fields are kept (clients send many).
@@ -78,18 +112,36 @@ export function createServer(options: ServerOptions): FastifyInstance {
     app.setNotFoundHandler((request, reply) => {
         void reply.status(404).send(errorBody(`no route ${request.method} ${request.url}`, "not_found_error"));
     });
+    const bodyDeadlines = new WeakMap<FastifyRequest, NodeJS.Timeout>();
     const allowedHosts = options.allowedHosts == null ? undefined : new Set(options.allowedHosts.map(hostOf));
     const expectedAuthorization = options.apiKey == null ? undefined : Buffer.from(`Bearer ${options.apiKey}`);
     app.addHook("onRequest", async (request, reply) => {
+        // The body within the deadline too: one dribbled byte by byte is cut off (Node's own request
+        // timeout did not end one).
+        const deadline = setTimeout(() => {
+            if (reply.sent)
+                return;
+            reply.raw.once("finish", () => request.raw.socket?.destroy());
+            void reply.status(408).header("connection", "close").send(errorBody(
+                `the request body did not arrive within ${REQUEST_TIMEOUT_MS / 1000} s: send the whole request at once`, "invalid_request_error"));
+        }, REQUEST_TIMEOUT_MS);
+        bodyDeadlines.set(request, deadline);
+        reply.raw.once("close", () => clearTimeout(deadline));
+        const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers["content-type"] ?? "")?.[1]?.toLowerCase();
+        if (charset != null && charset !== "utf-8" && charset !== "utf8")
+            return reply.status(415).send(errorBody(`request bodies are read as UTF-8, not ${charset}: send JSON in UTF-8`, "invalid_request_error"));
         if (allowedHosts != null && !allowedHosts.has(hostOf(request.headers.host ?? "")))
             return reply.status(403).send(errorBody(
                 `host "${request.headers.host ?? ""}" is not served here: use one of ${[...allowedHosts].join(", ")} (serve --allowed-hosts adds more)`,
                 "permission_error"));
-        if (expectedAuthorization != null && request.url !== "/health" && !sameSecret(request.headers.authorization, expectedAuthorization))
+        if (expectedAuthorization != null && request.routeOptions.url !== "/health" && !sameSecret(request.headers.authorization, expectedAuthorization))
             return reply.status(401).send(errorBody(
                 "missing or wrong API key: send the header Authorization: Bearer <key> with the key the server was started with",
                 "authentication_error", null, "invalid_api_key"));
         return undefined;
+    });
+    app.addHook("preValidation", async (request) => {
+        clearTimeout(bodyDeadlines.get(request));
     });
     app.addHook("onResponse", async (request, reply) => {
         const endpoint = request.routeOptions.url ?? "unknown";
@@ -139,9 +191,12 @@ export function createServer(options: ServerOptions): FastifyInstance {
         if (alternatives != null && body.stream === true)
             return reply.status(400).send(errorBody("logprobs are not streamed by this server: leave out stream or logprobs", "invalid_request_error", "logprobs"));
         const abort = new AbortController();
+        const onShutdown = () => abort.abort(new ServerShutdownError());
+        options.shutdown?.addEventListener("abort", onShutdown, {once: true});
         // A client that goes away aborts its generation (or leaves the queue) and frees its decoder.
         reply.raw.on("close", () => {
-            if (reply.raw.writableFinished)
+            options.shutdown?.removeEventListener("abort", onShutdown);
+            if (reply.raw.writableFinished || abort.signal.aborted)
                 return;
             abort.abort(new Error("client disconnected"));
             // No response finishes, so the onResponse hook never counts it.
@@ -149,11 +204,24 @@ export function createServer(options: ServerOptions): FastifyInstance {
         });
         const settings = mergeSettings(options.defaults, decodingSettingsOfRequest(body));
         let plan: DecodingPlan;
+        let promptTokens: readonly Token[];
         try {
-            plan = planDecoding({...settings, stop: [...settings.stop ?? [], ...formatStops], signal: abort.signal});
+            plan = planDecoding({
+                ...settings, stop: [...settings.stop ?? [], ...formatStops], signal: abort.signal,
+                // The server's time limit caps every request's: a request may only ask for less.
+                timeLimit: Math.min(settings.timeLimit ?? serverTimeLimit, serverTimeLimit)
+            });
         } catch (error) {
             if (isUsageError(error))
                 return reply.status(400).send(errorBody(error.message, "invalid_request_error", "bild"));
+            throw error;
+        }
+        try {
+            // Before waiting for a decoder: a prompt that cannot run is refused at once.
+            promptTokens = pool.prompts.prepare(prompt, plan);
+        } catch (error) {
+            if (isUsageError(error))
+                return reply.status(400).send(errorBody(error.message, "invalid_request_error", endpoint === "chat" ? "messages" : "prompt"));
             throw error;
         }
 
@@ -164,18 +232,22 @@ export function createServer(options: ServerOptions): FastifyInstance {
             if (error instanceof QueueFullError)
                 return reply.status(429).header("retry-after", String(RETRY_AFTER_SECONDS))
                     .send(errorBody(error.message, "rate_limit_error", null, "queue_full"));
+            if (abort.signal.reason instanceof ServerShutdownError)
+                return reply.status(503).send(errorBody(abort.signal.reason.message, "server_error"));
             if (abort.signal.aborted)
                 return reply.hijack();
             throw error;
         }
         try {
             if (body.stream === true)
-                return await streamResponse(reply, decoder, prompt, plan, endpoint, body.stream_options?.include_usage === true);
-            const result = await decoder.generate(prompt, plan);
+                return await streamResponse(reply, decoder, promptTokens, plan, endpoint, body.stream_options?.include_usage === true);
+            const result = await decoder.generate(promptTokens, plan);
             metrics.recordGeneration(result.stats);
-            const scores = alternatives == null ? undefined : {tokens: await decoder.scoreWithBig(prompt, result.tokens, alternatives, plan.specialTokens), alternatives};
+            const scores = alternatives == null ? undefined : {tokens: await decoder.scoreWithBig(promptTokens, result.tokens, alternatives), alternatives};
             return reply.send(completionResponse(result, endpoint, plan.mode, modelId, scores));
         } catch (error) {
+            if (abort.signal.reason instanceof ServerShutdownError && !reply.sent)
+                return reply.status(503).send(errorBody(abort.signal.reason.message, "server_error"));
             if (abort.signal.aborted) {
                 if (!reply.sent)
                     reply.hijack();
@@ -190,7 +262,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     }
 
     async function streamResponse(
-        reply: FastifyReply, decoder: Decoder, prompt: string | Token[], plan: DecodingPlan, endpoint: Endpoint, includeUsage: boolean
+        reply: FastifyReply, decoder: Decoder, prompt: readonly Token[], plan: DecodingPlan, endpoint: Endpoint, includeUsage: boolean
     ): Promise<FastifyReply> {
         const chunks = new StreamChunks(endpoint, modelId);
         const stream = decoder.stream(prompt, plan);

@@ -284,6 +284,26 @@ describe("bild serve shutdown (bundled Python pair)", () => {
         socket.destroy();
     });
 
+    it("SIGTERM while a stream runs past the grace: the stream ends with an error event, exit code 1, never a crash (5 tries)", {timeout: 300_000}, async () => {
+        const request = {prompt: "def f(x):", max_tokens: 400, temperature: 2, top_k: 0, stream: true,
+            bild: {maxLittleTokens: 64, fallbackThreshold: 0, rollbackThreshold: 0, timeLimit: 25}};
+        for (let attempt = 0; attempt < 5; attempt++) {
+            const server = await startServer([...PAIR_ARGS, "--shutdown-grace", "0.05"]);
+            const response = await fetch(`${server.url}/v1/completions`, {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify(request)});
+            const reader = response.body!.getReader();
+            let events = new TextDecoder().decode((await reader.read()).value);
+            const exit = new Promise<{code: number | null, signal: NodeJS.Signals | null}>((resolve) =>
+                server.child.once("exit", (code, signal) => resolve({code, signal})));
+            server.child.kill("SIGTERM");
+            for (let chunk = await reader.read(); chunk.done !== true; chunk = await reader.read())
+                events += new TextDecoder().decode(chunk.value);
+            assert.deepEqual(await exit, {code: 1, signal: null}, `attempt ${attempt}: ${server.stderr()}`);
+            assert.match(events, /data: \{"error":\{"message":"the server is shutting down: this generation was stopped/);
+            assert.doesNotMatch(events, /\[DONE\]/);
+            assert.match(server.stderr(), /1 request\(s\) were cut short by the shutdown/);
+        }
+    });
+
     it("reports startup errors in one line with exit code 2", {timeout: 120_000}, async () => {
         const taken = createNetServer();
         await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));

@@ -98,7 +98,8 @@ export const fakeCodec: TextCodec = {
     }),
     decode: (tokens) => tokens.map((token) => LETTERS[token] ?? "").join(""),
     piece: (token) => LETTERS[token] ?? "",
-    isEndOfGeneration: (token) => token === FAKE_EOS
+    isEndOfGeneration: (token) => token === FAKE_EOS,
+    minimumTokens: (text) => text.length
 };
 
 /** Greedy decoding straight from a logit function: the reference the strategies must match. */

@@ -32,6 +32,13 @@ describe("TokenDistribution", () => {
         assertClose(probabilities(TokenDistribution.fromLogits(pairs(logits), {...off, temperature: 0.5}), 6), softmax(logits.map((l) => l * 2)));
     });
 
+    it("tends to the greedy choice as the temperature tends to 0, down to denormal temperatures", () => {
+        for (const temperature of [1e-6, 1e-300, 1e-310, Number.MIN_VALUE])
+            assertClose(probabilities(TokenDistribution.fromLogits(pairs(logits), {...off, temperature}), 6), [0, 0, 1, 0, 0, 0]);
+        // Tied most likely tokens share the mass.
+        assertClose(probabilities(TokenDistribution.fromLogits(pairs([1, 3, 3]), {...off, temperature: 1e-310}), 3), [0, 0.5, 0.5]);
+    });
+
     it("does not depend on the order the logits come in", () => {
         const scrambled = [3, 0, 5, 1, 4, 2].flatMap((token) => [token, logits[token]!]);
         const settings = {temperature: 0.8, topK: 4, topP: 0.9, minP: 0.05};

@@ -26,14 +26,14 @@ const DEFAULT_QUEUE = 16;
  * machine, docs/defaults.md).
  */
 const DEFAULT_SERVE_TIME_LIMIT = 60;
-/** After SIGTERM / SIGINT, running generations get this long to finish before connections are cut. */
-const SHUTDOWN_GRACE_MS = 10_000;
+/** After SIGTERM / SIGINT, running generations get this long to finish before they are stopped. */
+const DEFAULT_SHUTDOWN_GRACE = 10;
 
 /** Names a server bound to these answers to by default; other `Host` headers get 403 (DNS rebinding). */
 const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1"];
 
 type ServeOptions = ModelCliOptions & {
-    host: string, port: number, parallel: number, queue: number, log: boolean, apiKey?: string, allowedHosts?: string[]
+    host: string, port: number, parallel: number, queue: number, log: boolean, apiKey?: string, allowedHosts?: string[], shutdownGrace: number
 };
 
 export function createServeCommand(): Command {
@@ -50,6 +50,8 @@ export function createServeCommand(): Command {
         .addOption(new Option("--api-key <key>", "require Authorization: Bearer <key> on every route but /health").env("BILD_API_KEY"))
         .addOption(new Option("--allowed-hosts <host...>",
             `Host header names to answer (default: ${LOOPBACK_HOSTS.join(", ")} when bound to loopback, any otherwise)`))
+        .addOption(new Option("--shutdown-grace <s>", "after SIGTERM/SIGINT, seconds running generations get to finish before they are stopped " +
+            "(streams then end with an error event, and the exit code is 1)").argParser(parseSeconds).default(DEFAULT_SHUTDOWN_GRACE))
         .addOption(new Option("--log", "log each request").default(false))
         .action(runServe);
 }
@@ -63,7 +65,9 @@ async function runServe(options: ServeOptions): Promise<void> {
     const pool = new DecoderPool(decoders, options.queue);
     const modelId = path.basename(options.big).replace(/\.gguf$/i, "");
     const loopback = LOOPBACK_HOSTS.includes(hostOf(options.host));
+    const shutdown = new AbortController();
     const app = createServer({
+        shutdown: shutdown.signal,
         pool, metrics: new ServerMetrics(pool), chat: new ChatFormatter(pair.big.model, pair.tokenizer), modelId, defaults, logger: options.log,
         apiKey: options.apiKey,
         allowedHosts: options.allowedHosts ?? (loopback ? LOOPBACK_HOSTS : undefined)
@@ -90,12 +94,24 @@ async function runServe(options: ServeOptions): Promise<void> {
         process.once("SIGINT", shutDown);
         process.once("SIGTERM", shutDown);
     });
-    process.stderr.write(`bild serve: shutting down: running generations have ${SHUTDOWN_GRACE_MS / 1000} s to finish (signal again to stop at once)\n`);
-    const grace = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    process.stderr.write(`bild serve: shutting down: running generations have ${options.shutdownGrace} s to finish (signal again to stop at once)\n`);
+    let cut = 0;
+    const grace = setTimeout(() => {
+        // Generations still running are stopped between two model calls (a stream ends with an
+        // error event, a plain request gets 503); only once none is inside llama.cpp are
+        // connections cut (a client stalled mid-request) and the models freed.
+        cut = pool.busy + pool.queued;
+        shutdown.abort();
+        void pool.drained().then(() => app.server.closeAllConnections());
+    }, options.shutdownGrace * 1000);
     await app.close();
     clearTimeout(grace);
     await pool[Symbol.asyncDispose]();
     await pair[Symbol.asyncDispose]();
+    if (cut > 0) {
+        process.stderr.write(`bild serve: ${cut} request(s) were cut short by the shutdown\n`);
+        process.exitCode = 1;
+    }
 }
 
 function parseParallel(value: string): number {
@@ -103,6 +119,13 @@ function parseParallel(value: string): number {
     if (parallel > MAX_PARALLEL)
         throw new InvalidArgumentError(`expected an integer from 1 to ${MAX_PARALLEL}.`);
     return parallel;
+}
+
+function parseSeconds(value: string): number {
+    const seconds = Number(value);
+    if (value.trim() === "" || !Number.isFinite(seconds) || seconds < 0 || seconds > 3600)
+        throw new InvalidArgumentError("expected seconds from 0 to 3600.");
+    return seconds;
 }
 
 function parsePort(value: string): number {

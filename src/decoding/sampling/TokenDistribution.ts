@@ -34,9 +34,14 @@ export class TokenDistribution {
             throw new RangeError(`expected [token, logit] pairs, got an array of ${pairs.length} numbers`);
         let tokens = new Int32Array(count);
         let scaled = new Float64Array(count);
+        let logitMax = Number.NEGATIVE_INFINITY;
+        for (let i = 0; i < count; i++)
+            logitMax = Math.max(logitMax, pairs[2 * i + 1]!);
+        // (l − l_max) / T, not l / T: a denormal temperature would make l / T infinite (and the
+        // weights NaN); this way it tends to the greedy choice, as it should.
         for (let i = 0; i < count; i++) {
             tokens[i] = pairs[2 * i]!;
-            scaled[i] = pairs[2 * i + 1]! / temperature;
+            scaled[i] = (pairs[2 * i + 1]! - logitMax) / temperature;
         }
         if (topK > 0 && topK < count) {
             const order = [...scaled.keys()].sort((a, b) => scaled[b]! - scaled[a]!).slice(0, topK);

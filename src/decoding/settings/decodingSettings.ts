@@ -1,6 +1,9 @@
 import {BildUsageError} from "../../errors.js";
 import {DECODING_MODES, type DecodingMode} from "../strategies/DecodingStrategy.js";
 
+/** Longest stop string, in characters: each is searched for in the output as tokens arrive. */
+export const MAX_STOP_LENGTH = 1000;
+
 /** Largest seed accepted: seeds are unsigned 32-bit integers. */
 export const MAX_SEED = 2 ** 32 - 1;
 
@@ -76,7 +79,10 @@ export const DECODING_SETTINGS = {
     /** Generation ends at the first of these strings, which is not part of the text. Defaults to none. */
     stop: {
         kind: "texts", metavar: "text...", modes: DECODING_MODES, server: "body",
-        jsonSchema: {anyOf: [{type: "string", minLength: 1}, {type: "array", items: {type: "string", minLength: 1}, maxItems: 4}]},
+        jsonSchema: {anyOf: [
+            {type: "string", minLength: 1, maxLength: MAX_STOP_LENGTH},
+            {type: "array", items: {type: "string", minLength: 1, maxLength: MAX_STOP_LENGTH}, maxItems: 4}
+        ]},
         doc: "stop at this string (not part of the output)"
     },
     /**
@@ -202,7 +208,7 @@ export function describeRange(spec: SettingSpec): string {
     if (spec.kind === "choice")
         return `one of ${spec.choices!.join(", ")}`;
     if (spec.kind === "texts")
-        return "non-empty strings";
+        return `non-empty strings of at most ${MAX_STOP_LENGTH} characters`;
     const noun = spec.kind === "integer" ? "an integer" : "a number";
     const low = spec.min == null ? "" : `${spec.exclusiveMin === true ? ">" : "≥"} ${spec.min}`;
     const range = spec.max == null
@@ -219,7 +225,7 @@ export function inRange(spec: SettingSpec, value: unknown): boolean {
         case "choice":
             return typeof value === "string" && spec.choices!.includes(value);
         case "texts":
-            return Array.isArray(value) && value.every((text) => typeof text === "string" && text.length > 0);
+            return Array.isArray(value) && value.every((text) => typeof text === "string" && text.length > 0 && text.length <= MAX_STOP_LENGTH);
         default:
             if (typeof value !== "number" || Number.isNaN(value))
                 return false;

@@ -56,8 +56,12 @@ export class DraftVerifyStrategy implements DecodingStrategy {
                     state.append(draft!.token, "little");
                     this.#drafts.push(draft!);
                     stats.littleProposed++;
-                    if (decision === "continue")
+                    if (decision === "continue") {
+                        // A step per draft: the decoder checks the abort signal and the time limit
+                        // between steps, so a long run of slow drafts cannot outlive either.
+                        yield;
                         continue;
+                    }
                 }
                 stats.fallbacks++;
                 await this.#verify(state, !state.endReached);
