@@ -237,8 +237,10 @@ describe("generation API on scripted models", () => {
         const decoder = new Decoder({
             big: new FakeSequence(bigLogits), little: new FakeSequence(littleLogitsOf(0.6)), codec: fakeCodec, contextSize: 10
         });
-        await assert.rejects(decoder.generate("abcdef", {maxTokens: 5}), (error: unknown) =>
+        await assert.rejects(decoder.generate([0, 1, 2, 3, 4, 5], {maxTokens: 5}), (error: unknown) =>
             error instanceof BildUsageError && /prompt \(6 tokens\) plus max tokens \(5\) exceed the context size \(10\)/.test(error.message));
+        // Text is refused on a lower bound of its tokens before it is tokenized.
+        await assert.rejects(decoder.generate("abcdef", {maxTokens: 5}), /prompt \(at least 6 tokens\) plus max tokens \(5\)/);
         await assert.rejects(decoder.generate("", {maxTokens: 5}), BildUsageError);
         await assert.rejects(decoder.generate([1, 99], {maxTokens: 5}), /prompt token id 99 is not one the models share: ids must be integers from 0 to 7/);
         assert.equal((await decoder.generate("abcde", {maxTokens: 5})).tokens.length, 5);
