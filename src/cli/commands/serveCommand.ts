@@ -21,7 +21,7 @@ const DEFAULT_PARALLEL = 1;
 const MAX_PARALLEL = 64;
 const DEFAULT_QUEUE = 16;
 /**
- * Seconds a request's generation may take unless `--time-limit` or the request says otherwise, so
+ * Seconds a request's generation may take unless `--time-limit` says otherwise (a request may ask for less), so
  * that no request holds a slot for long (a 128-token request takes a few seconds on the reference
  * machine, docs/defaults.md).
  */
@@ -38,7 +38,7 @@ type ServeOptions = ModelCliOptions & {
 
 export function createServeCommand(): Command {
     const command = new Command("serve").description("serve the OpenAI API (completions, chat completions) with BiLD decoding; " +
-        `the decoding flags set every request's defaults, and requests get --time-limit ${DEFAULT_SERVE_TIME_LIMIT} unless it or they say otherwise`);
+        `the decoding flags set every request's defaults, and --time-limit (default ${DEFAULT_SERVE_TIME_LIMIT}) caps every request's`);
     addModelOptions(command);
     addDecodingOptions(command);
     return command
