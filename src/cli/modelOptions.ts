@@ -6,6 +6,7 @@ import {DEFAULT_BATCH_SIZE, DEFAULT_GPU, DEFAULT_MAX_CONTEXT_SIZE, DEFAULT_THREA
 import {BUNDLED_BIG_MODEL, BUNDLED_LITTLE_MODEL, bundledLabel} from "./bundledModels.js";
 import {parsePositiveInteger} from "./parseNumbers.js";
 import {downloadProgress} from "./progressBars.js";
+import {busyCoresNow} from "./busyCores.js";
 
 export type ModelCliOptions = {
     big: string,
@@ -36,7 +37,8 @@ export function addModelOptions(command: Command): Command {
 
 /**
  * Loads the pair the options name, after warning (on standard error, once) about settings that
- * work but hurt: more threads than cores, a context longer than a model was trained on.
+ * work but hurt: more threads than cores, a context longer than a model was trained on, more big-model
+ * threads than the cores other processes leave free.
  */
 export async function loadPairFromOptions(options: ModelCliOptions, sequences?: number): Promise<ModelPair> {
     const cores = availableParallelism();
@@ -51,7 +53,13 @@ export async function loadPairFromOptions(options: ModelCliOptions, sequences?: 
         little: {threads: options.littleThreads},
         onDownloadProgress: (role) => downloadProgress(`the ${role} model`)
     };
+    // Sampled before the models load, while this process computes nothing.
+    const busy = await busyCoresNow(cores);
     const pair = await ModelPair.load({big: options.big, little: options.little}, settings);
+    const {threads} = pair.big;
+    if (busy != null && pair.gpu === false && threads > 1 && cores - busy < threads - 0.5)
+        warn(`other processes keep ${busy.toFixed(1)} of this machine's ${cores} cores busy: the big model's ${threads} threads then wait on each other ` +
+            `and it can run several times slower (docs/engine.md); --big-threads ${Math.max(1, Math.floor(cores - busy + 0.5))} is faster while that lasts`);
     const shorter = [pair.big, pair.little].filter((model) => options.contextSize != null && options.contextSize > model.model.trainContextSize);
     if (shorter.length > 0)
         warn(`--context-size ${options.contextSize} is above what ${shorter.map((model) => `${path.basename(model.filePath)} (${model.model.trainContextSize} tokens)`).join(" and ")} ` +

@@ -165,6 +165,23 @@ describe("bild generate (CLI, real models)", () => {
         ]);
     });
 
+    it("warns when other processes keep the cores the big model's threads need busy", {skip: process.platform !== "linux" || availableParallelism() < 2}, async () => {
+        const args = [...PAIR_ARGS, "--prompt", "def f():", "--mode", "big", "--max-tokens", "2"];
+        const warning = /bild: warning: other processes keep \d\.\d of this machine's \d+ cores busy: the big model's \d+ threads then wait on each other/;
+        // Spinners on all but one core leave the big model's default (every core) short of cores.
+        const spinners = Array.from({length: availableParallelism() - 1}, () => spawn(process.execPath, ["-e", "for (;;) {}"], {stdio: "ignore"}));
+        try {
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            const busy = await runCli(args);
+            assert.equal(busy.code, 0, busy.stderr);
+            assert.match(busy.stderr, warning);
+            // Asked for one thread, it has all it needs: no warning.
+            assert.doesNotMatch((await runCli([...args, "--big-threads", "1"])).stderr, warning);
+        } finally {
+            spinners.forEach((spinner) => spinner.kill());
+        }
+    });
+
     it("runs llama.cpp on one libuv worker unless the user chose a pool size, and warns about threads on several", async () => {
         const {UV_THREADPOOL_SIZE: _, ...unset} = process.env;
         const help = await runCli(["generate", "--help"], "", unset);
