@@ -7,12 +7,10 @@ import type {GenerationResult} from "./GenerationResult.js";
 import type {GenerateOptions} from "./GenerateOptions.js";
 import {DecodingPlan, planDecoding} from "./DecodingPlan.js";
 import {cutAtStop, streamableLength} from "./stopText.js";
-import {AutoregressiveStrategy} from "./strategies/AutoregressiveStrategy.js";
-import {DraftVerifyStrategy} from "./strategies/DraftVerifyStrategy.js";
+import {MODE_TABLE, type ModeSpec} from "./modeTable.js";
 import {GreedyChooser} from "./strategies/GreedyChooser.js";
 import {SamplingChooser} from "./strategies/SamplingChooser.js";
 import {seededRandom} from "./sampling/RandomSource.js";
-import type {DecodingStrategy} from "./strategies/DecodingStrategy.js";
 
 /** The parts a {@link Decoder} runs on: one sequence of each model and their shared tokenizer. */
 export type DecoderParts = {
@@ -219,16 +217,10 @@ export class Decoder implements AsyncDisposable {
         // changes only at near-ties, and unseeded sampling is not replayed: both keep the prefix.
         const prepare = (sequence: ModelSequence) =>
             sampling?.seeded === true ? sequence.truncate(0) : reusePromptPrefix(sequence, promptTokens);
-        let strategy: DecodingStrategy;
-        if (options.mode === "big" || options.mode === "little") {
-            const sequence = options.mode === "big" ? big : little;
-            await prepare(sequence);
-            strategy = new AutoregressiveStrategy(options.mode, sequence, chooser);
-        } else {
-            await prepare(big);
-            await prepare(little);
-            strategy = new DraftVerifyStrategy({big, little, chooser, random, ...options.rules!});
-        }
+        const mode: ModeSpec = MODE_TABLE[options.mode];
+        for (const model of mode.models)
+            await prepare(model === "big" ? big : little);
+        const strategy = mode.strategy({big, little, chooser, random}, options.rules);
         return {state, strategy, startTime};
     }
 

@@ -1,16 +1,10 @@
 import type {GenerateOptions} from "./GenerateOptions.js";
-import {ConfidenceFallbackPolicy} from "./policies/ConfidenceFallbackPolicy.js";
-import {DraftConfidencePolicy} from "./policies/DraftConfidencePolicy.js";
-import type {FallbackPolicy} from "./policies/FallbackPolicy.js";
-import {NllRollbackPolicy} from "./policies/NllRollbackPolicy.js";
-import type {RollbackPolicy} from "./policies/RollbackPolicy.js";
-import {SpeculativeSamplingPolicy} from "./policies/SpeculativeSamplingPolicy.js";
+import {MODE_TABLE, type DraftVerifyRules, type ModeSpec} from "./modeTable.js";
 import {samplingOf, type SamplingSettings} from "./sampling/SamplingOptions.js";
 import {checkSettings, DECODING_SETTINGS, modeOf} from "./settings/decodingSettings.js";
-import type {DecodingMode} from "./strategies/DecodingStrategy.js";
+import type {DecodingMode} from "./DecodingMode.js";
 
-/** The rules of a draft-and-verify generation (`bild` and `speculative` modes). */
-export type DraftVerifyRules = {readonly fallback: FallbackPolicy, readonly rollback: RollbackPolicy};
+export type {DraftVerifyRules};
 
 /**
  * What one generation runs: the settings checked, defaults applied, and the mode turned into its
@@ -47,30 +41,9 @@ export function planDecoding(options: GenerateOptions = {}): DecodingPlan {
         options.maxTokens ?? DECODING_SETTINGS.maxTokens.default,
         options.stop ?? [],
         samplingOf(options),
-        rulesOf(mode, options),
+        (MODE_TABLE[mode] as ModeSpec).rules?.(options),
         options.timeLimit ?? Number.POSITIVE_INFINITY,
         options.signal,
         options.specialTokens ?? DECODING_SETTINGS.specialTokens.default
     );
-}
-
-function rulesOf(mode: DecodingMode, options: GenerateOptions): DraftVerifyRules | undefined {
-    if (mode === "speculative")
-        // Classic speculative decoding / sampling: always draft k tokens, verify strictly.
-        return {
-            fallback: new ConfidenceFallbackPolicy(0, options.draftTokens ?? DECODING_SETTINGS.draftTokens.default),
-            rollback: new SpeculativeSamplingPolicy()
-        };
-    if (mode !== "bild")
-        return undefined;
-    const maxLittleTokens = options.maxLittleTokens ?? DECODING_SETTINGS.maxLittleTokens.default;
-    const {fallbackThreshold, rollbackThreshold} = options;
-    return {
-        fallback: options.fallbackPolicy ?? (fallbackThreshold == null
-            ? new DraftConfidencePolicy(options.runConfidence ?? DECODING_SETTINGS.runConfidence.default, maxLittleTokens)
-            : new ConfidenceFallbackPolicy(fallbackThreshold, maxLittleTokens)),
-        rollback: options.rollbackPolicy ?? (options.strict ?? rollbackThreshold == null
-            ? new SpeculativeSamplingPolicy()
-            : new NllRollbackPolicy(rollbackThreshold ?? 0))
-    };
 }

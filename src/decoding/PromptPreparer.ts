@@ -2,7 +2,7 @@ import type {Token} from "../engine/ModelSequence.js";
 import type {TextCodec} from "../engine/Tokenizer.js";
 import {BildUsageError} from "../errors.js";
 import type {DecodingPlan} from "./DecodingPlan.js";
-import type {DecodingMode} from "./strategies/DecodingStrategy.js";
+import type {DecodingMode} from "./DecodingMode.js";
 
 /** The vocabulary sizes of a pair's two models (a padded vocabulary's extra ids are one model's alone). */
 export type VocabularySizes = {readonly big: number, readonly little: number};

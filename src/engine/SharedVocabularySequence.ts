@@ -8,7 +8,7 @@ import type {LogitPairs, ModelSequence, NextTokenFacts, Token} from "./ModelSequ
  * different context, which the big model's verification makes harmless. Its logits are read over
  * the ids both models have, so a sampled draft is always one the big model can check, drawn from the
  * distribution the verification rule is given. A greedy draft (the engine's argmax) may still be an
- * id the big model lacks: `DraftVerifyStrategy` hands over to the big model there.
+ * id the big model lacks: `LittleModelDrafter` hands over to the big model there.
  */
 export class SharedVocabularySequence implements ModelSequence {
     readonly #inner: ModelSequence;

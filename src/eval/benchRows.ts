@@ -5,7 +5,7 @@ import {DEFAULT_ROLLBACK_THRESHOLD} from "../decoding/policies/NllRollbackPolicy
 import {
     describeRange, inRange, kebabCase, SETTING_NAMES, settingSpec, type DecodingSettings, type SettingName, type SettingSpec
 } from "../decoding/settings/decodingSettings.js";
-import type {DecodingMode} from "../decoding/strategies/DecodingStrategy.js";
+import type {DecodingMode} from "../decoding/DecodingMode.js";
 import type {NativeSettings} from "./nativeTools.js";
 
 /** Values to sweep per setting: every combination is one row (a rule's alternatives are not combined). */

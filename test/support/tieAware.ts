@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type {LlamaModel, Token as LlamaToken} from "node-llama-cpp";
 import type {Decoder} from "../../src/decoding/Decoder.js";
-import type {DecodingMode} from "../../src/decoding/strategies/DecodingStrategy.js";
+import type {DecodingMode} from "../../src/decoding/DecodingMode.js";
 import type {Token} from "../../src/engine/ModelSequence.js";
 import {defaultFlashAttention} from "../../src/engine/EngineSettings.js";
 

@@ -1,5 +1,5 @@
 import {BildUsageError} from "../../errors.js";
-import {DECODING_MODES, type DecodingMode} from "../strategies/DecodingStrategy.js";
+import {DECODING_MODES, type DecodingMode} from "../DecodingMode.js";
 
 /** Longest stop string, in characters: each is searched for in the output as tokens arrive. */
 export const MAX_STOP_LENGTH = 1000;

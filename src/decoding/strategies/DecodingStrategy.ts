@@ -1,8 +1,5 @@
 import type {GenerationState} from "../GenerationState.js";
 
-export type DecodingMode = "big" | "little" | "speculative" | "bild";
-export const DECODING_MODES: readonly DecodingMode[] = ["big", "little", "speculative", "bild"];
-
 /** One way of producing tokens for a {@link GenerationState}. */
 export interface DecodingStrategy {
     /**
