@@ -114,7 +114,12 @@ describe("planDecoding", () => {
     });
 
     it("samples only at temperature > 0, with a seed drawn when none is given", () => {
-        assert.equal(planDecoding({topP: 0.5, seed: 3}).sampling, undefined);
+        assert.equal(planDecoding({topP: 1, minP: 0, topK: 40}).sampling, undefined, "neutral values are no sampling");
+        // Knobs that greedy decoding would ignore are errors, not silently dropped.
+        for (const knob of [{topP: 0.5}, {seed: 3}, {topK: 5}, {minP: 0.1}])
+            assert.throws(() => planDecoding(knob), new RegExp(`${Object.keys(knob)[0]} shapes sampling, and at temperature 0 decoding is greedy`));
+        assert.throws(() => planDecoding({maxLittleTokens: 4, fallbackPolicy: new ConfidenceFallbackPolicy(0.5, 4)}),
+            /maxLittleTokens limits the built-in drafting rules; a custom fallbackPolicy decides its own run length/);
         assert.deepEqual(planDecoding({temperature: 0.7, topK: 5, seed: 3}).sampling, {temperature: 0.7, topP: 1, topK: 5, minP: 0, seed: 3, seeded: true});
         const unseeded = planDecoding({temperature: 0.7}).sampling;
         assert.ok(Number.isInteger(unseeded?.seed) && unseeded?.seeded === false);

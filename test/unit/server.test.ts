@@ -37,7 +37,7 @@ describe("the OpenAI server on scripted models (in process)", () => {
     const complete = (body: object) => app.inject({method: "POST", url: "/v1/completions", payload: body});
 
     it("reads OpenAI's fields and the bild object by the settings' names, over the server's defaults", async () => {
-        const response = await complete({prompt: "abc", top_k: 3, bild: {maxLittleTokens: 4}});
+        const response = await complete({prompt: "abc", top_p: 1, bild: {maxLittleTokens: 4}});
         assert.equal(response.statusCode, 200, response.body);
         const body = response.json();
         assert.equal(body.usage.completion_tokens, 12, "max_tokens from the server's defaults");
@@ -109,6 +109,14 @@ describe("the OpenAI server on scripted models (in process)", () => {
         }
     });
 
+    it("drops a sampling server's sampling defaults for a greedy request", async () => {
+        const sampling = scriptedServer({temperature: 0.8, topP: 0.9, seed: 3, maxTokens: 6});
+        const greedy = await sampling.inject({method: "POST", url: "/v1/completions", payload: {prompt: "abc", temperature: 0}});
+        assert.equal(greedy.statusCode, 200, greedy.body);
+        assert.equal(greedy.json().choices[0].text, (await complete({prompt: "abc", max_tokens: 6, bild: {mode: "big"}})).json().choices[0].text);
+        await sampling.close();
+    });
+
     it("rejects settings by the table's ranges and names", async () => {
         for (const [body, pattern] of [
             [{prompt: "a", bild: {fallback: 0.6}}, /must NOT have additional properties/],
@@ -116,7 +124,9 @@ describe("the OpenAI server on scripted models (in process)", () => {
             [{prompt: "a", bild: {mode: "speculative", draftTokens: 1_000_000}}, /draftTokens must be <= 64/],
             [{prompt: "a", top_p: 1.5}, /top_p must be <= 1/],
             [{prompt: "a", stop: ["a", "b", "c", "d", "e"]}, /stop/],
-            [{prompt: "a", bild: {strict: true, rollbackThreshold: 1}}, /strict and rollbackThreshold are two verification rules/]
+            [{prompt: "a", bild: {strict: true, rollbackThreshold: 1}}, /strict and rollbackThreshold are two verification rules/],
+            [{prompt: "a", top_p: 0.5}, /topP shapes sampling, and at temperature 0 decoding is greedy/],
+            [{prompt: "a", temperature: 0, seed: 4}, /seed shapes sampling/]
         ] as const) {
             const response = await complete(body);
             assert.equal(response.statusCode, 400, JSON.stringify(body));

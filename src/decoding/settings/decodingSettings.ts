@@ -34,6 +34,8 @@ export type SettingSpec = {
     readonly modes: readonly DecodingMode[],
     /** Settings of one rule are alternatives: at most one of them may be given. */
     readonly rule?: "drafting" | "verification",
+    /** Shapes sampling: at temperature 0 (greedy) a value other than the default would be ignored, so it is an error. */
+    readonly sampling?: true,
     /** Where a server request sets it: among OpenAI's own body fields, or in the extra `bild` object. */
     readonly server: "body" | "bild",
     /** JSON schema of the request field where the kind's own is not enough. */
@@ -147,7 +149,7 @@ export const DECODING_SETTINGS = {
     },
     /** Sampling: keep the smallest set of most likely tokens whose probability adds up to at least this. Defaults to 1 (off). */
     topP: {
-        kind: "number", min: 0, exclusiveMin: true, max: 1, default: 1, metavar: "p", modes: DECODING_MODES, server: "body",
+        kind: "number", min: 0, exclusiveMin: true, max: 1, default: 1, sampling: true, metavar: "p", modes: DECODING_MODES, server: "body",
         doc: "sampling: keep the most likely tokens up to this total probability (1: off)"
     },
     /**
@@ -156,12 +158,12 @@ export const DECODING_SETTINGS = {
      * position costs about what a greedy one does (docs/benchmarks.md, "Sampling cost").
      */
     topK: {
-        kind: "integer", min: 0, default: 40, metavar: "k", modes: DECODING_MODES, server: "body",
+        kind: "integer", min: 0, default: 40, sampling: true, metavar: "k", modes: DECODING_MODES, server: "body",
         doc: "sampling: keep the k most likely tokens (0: all, exact but slow on big vocabularies)"
     },
     /** Sampling: drop tokens less likely than this fraction of the most likely one. Defaults to 0 (off). */
     minP: {
-        kind: "number", min: 0, max: 1, default: 0, metavar: "p", modes: DECODING_MODES, server: "body",
+        kind: "number", min: 0, max: 1, default: 0, sampling: true, metavar: "p", modes: DECODING_MODES, server: "body",
         doc: "sampling: drop tokens below this fraction of the top probability (0: off)"
     },
     /**
@@ -170,7 +172,7 @@ export const DECODING_SETTINGS = {
      * Defaults to a random seed, reported in the result.
      */
     seed: {
-        kind: "integer", min: 0, max: MAX_SEED, metavar: "n", modes: DECODING_MODES, server: "body",
+        kind: "integer", min: 0, max: MAX_SEED, sampling: true, metavar: "n", modes: DECODING_MODES, server: "body",
         defaultNote: "random, reported", doc: "sampling: random seed; the same seed gives the same output"
     }
 } as const satisfies Record<string, SettingSpec>;
@@ -277,6 +279,12 @@ export function checkSettings(
     for (const [rule, names] of Object.entries(chosen))
         if (names.length > 1)
             throw new BildUsageError(`${names.join(" and ")} are two ${rule} rules: give one of them, not both`);
+    if (custom.drafting != null && settings.maxLittleTokens !== undefined)
+        throw new BildUsageError("maxLittleTokens limits the built-in drafting rules; a custom fallbackPolicy decides its own run length: drop maxLittleTokens");
+    if ((settings.temperature ?? DECODING_SETTINGS.temperature.default) === 0)
+        for (const name of SETTING_NAMES)
+            if (settingSpec(name).sampling === true && settings[name] !== undefined && settings[name] !== settingSpec(name).default)
+                throw new BildUsageError(`${name} shapes sampling, and at temperature 0 decoding is greedy: drop ${name}, or set a temperature above 0`);
 }
 
 /** The settings among `settings` that take effect in `mode`. */
@@ -292,10 +300,12 @@ export function settingsFor(settings: DecodingSettings, mode: DecodingMode): Dec
  */
 export function mergeSettings(base: DecodingSettings, override: DecodingSettings): DecodingSettings {
     const mode = modeOf({...base, ...override});
+    // A greedy request drops the defaults' sampling settings, as it drops settings of other modes.
+    const greedy = (override.temperature ?? base.temperature ?? DECODING_SETTINGS.temperature.default) === 0;
     const overriddenRules = new Set(SETTING_NAMES.filter((name) => override[name] !== undefined).map((name) => settingSpec(name).rule));
     const replaced = (name: SettingName) => {
         const {rule} = settingSpec(name);
-        return override[name] !== undefined || (rule != null && overriddenRules.has(rule));
+        return override[name] !== undefined || (rule != null && overriddenRules.has(rule)) || (greedy && settingSpec(name).sampling === true);
     };
     const kept = Object.fromEntries(Object.entries(settingsFor(base, mode)).filter(([name]) => !replaced(name as SettingName)));
     return {...kept, ...override};
