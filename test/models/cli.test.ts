@@ -6,7 +6,7 @@ import {availableParallelism, tmpdir} from "node:os";
 import path from "node:path";
 import {BUNDLED_PAIR} from "../support/fixtures.js";
 import {getEngineLlama} from "../../src/engine/getEngineLlama.js";
-import {assertUsageError, CLI, runCli} from "../support/runCli.js";
+import {assertUsageError, CLI, CLI_ENV, runCli} from "../support/runCli.js";
 
 
 const PAIR_ARGS = ["generate", "--big", BUNDLED_PAIR.big, "--little", BUNDLED_PAIR.little];
@@ -83,7 +83,7 @@ describe("bild generate (CLI, real models)", () => {
 
     it("stops on Ctrl-C with exit code 130, keeping the text streamed so far", async () => {
         const child = spawn(process.execPath, [CLI, ...PAIR_ARGS, "--prompt", "def f():", "--max-tokens", "400", "--mode", "big"],
-            {stdio: ["ignore", "pipe", "pipe"]});
+            {stdio: ["ignore", "pipe", "pipe"], env: CLI_ENV});
         let stdout = "";
         let stderr = "";
         child.stderr.on("data", (chunk) => stderr += chunk);
@@ -172,18 +172,19 @@ describe("bild generate (CLI, real models)", () => {
         const spinners = Array.from({length: availableParallelism() - 1}, () => spawn(process.execPath, ["-e", "for (;;) {}"], {stdio: "ignore"}));
         try {
             await new Promise((resolve) => setTimeout(resolve, 300));
-            const busy = await runCli(args);
+            const checked = {...process.env, BILD_CPU_CHECK: "on"};
+            const busy = await runCli(args, "", checked);
             assert.equal(busy.code, 0, busy.stderr);
             assert.match(busy.stderr, warning);
             // Asked for one thread, it has all it needs: no warning.
-            assert.doesNotMatch((await runCli([...args, "--big-threads", "1"])).stderr, warning);
+            assert.doesNotMatch((await runCli([...args, "--big-threads", "1"], "", checked)).stderr, warning);
         } finally {
             spinners.forEach((spinner) => spinner.kill());
         }
     });
 
     it("runs llama.cpp on one libuv worker unless the user chose a pool size, and warns about threads on several", async () => {
-        const {UV_THREADPOOL_SIZE: _, ...unset} = process.env;
+        const {UV_THREADPOOL_SIZE: _, ...unset} = CLI_ENV;
         const help = await runCli(["generate", "--help"], "", unset);
         assert.match(help.stdout.replace(/\s+/g, " "), /--big-threads <n> CPU threads of the big model \(default: --threads, else the physical cores, as llama\.cpp's tools use\)/);
         const engineOf = async (env: NodeJS.ProcessEnv) =>

@@ -1,6 +1,6 @@
 import {spawn, type ChildProcess} from "node:child_process";
 import {readFile} from "node:fs/promises";
-import {CLI} from "./runCli.js";
+import {CLI, CLI_ENV} from "./runCli.js";
 
 
 
@@ -9,7 +9,7 @@ export type ServerProcess = {url: string, child: ChildProcess, stop(): Promise<v
 
 export function startServer(args: string[]): Promise<ServerProcess> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [CLI, "serve", "--host", "127.0.0.1", "--port", "0", ...args], {stdio: ["ignore", "ignore", "pipe"]});
+        const child = spawn(process.execPath, [CLI, "serve", "--host", "127.0.0.1", "--port", "0", ...args], {stdio: ["ignore", "ignore", "pipe"], env: CLI_ENV});
         let stderr = "";
         const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 60_000);
         child.stderr!.on("data", (chunk) => {
