@@ -25,15 +25,20 @@ export class PromptPreparer {
 
     public prepare(prompt: string | readonly Token[], plan: Pick<DecodingPlan, "mode" | "maxTokens" | "specialTokens">): readonly Token[] {
         if (typeof prompt === "string") {
-            // A text too long for any tokenization is refused before the tokenizer spends time on it.
-            this.#checkFits(this.#codec.minimumTokens(prompt), plan.maxTokens, "at least ");
-            return this.#checked(this.#codec.encodePrompt(prompt, plan.specialTokens), plan);
+            this.checkTextLength(prompt, plan);
+            return this.checkEncoded(this.#codec.encodePrompt(prompt, plan.specialTokens), plan);
         }
         this.#checkIds(prompt, plan.mode);
-        return this.#checked(prompt, plan);
+        return this.checkEncoded(prompt, plan);
     }
 
-    #checked(tokens: readonly Token[], plan: Pick<DecodingPlan, "maxTokens">): readonly Token[] {
+    /** Refuses a text too long for any tokenization of it, before a tokenizer spends time on it. */
+    public checkTextLength(text: string, plan: Pick<DecodingPlan, "maxTokens">): void {
+        this.#checkFits(this.#codec.minimumTokens(text), plan.maxTokens, "at least ");
+    }
+
+    /** A text prompt's tokens (tokenized elsewhere, BOS included), checked as `prepare` checks them. */
+    public checkEncoded(tokens: readonly Token[], plan: Pick<DecodingPlan, "maxTokens">): readonly Token[] {
         if (tokens.length === 0)
             throw new BildUsageError("the prompt is empty and the model adds no BOS token: give a prompt");
         this.#checkFits(tokens.length, plan.maxTokens, "");

@@ -39,7 +39,11 @@ export class Tokenizer implements TextCodec {
     }
 
     public encodePrompt(text: string, specialTokens = true): Token[] {
-        const tokens = this.encode(text, specialTokens);
+        return this.asPrompt(this.encode(text, specialTokens));
+    }
+
+    /** A text's tokens (no BOS, from `encode` or a `BackgroundTokenizer`) as a prompt: BOS first where the model wants one. */
+    public asPrompt(tokens: Token[]): Token[] {
         const bos = this.#model.tokens.bos;
         return this.#model.tokens.shouldPrependBosToken && bos != null ? [bos, ...tokens] : tokens;
     }

@@ -32,8 +32,16 @@ export type GenerationServiceOptions = {
      */
     readonly defaults: DecodingSettings,
     /** Aborted when the server shuts down and running generations must stop. */
-    readonly shutdown?: AbortSignal
+    readonly shutdown?: AbortSignal,
+    /**
+     * Tokenizes a long text prompt off the event loop (BOS included, as the pair's tokenizer would),
+     * e.g. with a `BackgroundTokenizer`. Without it every prompt is tokenized in line.
+     */
+    readonly tokenizeInBackground?: (text: string, specialTokens: boolean) => Promise<readonly Token[]>
 };
+
+/** Text prompts longer than this (characters) are tokenized in the background where the server can. */
+const INLINE_TOKENIZE_CHARS = 8192;
 
 /**
  * One request's generation, from its body to its response: checks, settings over the server's
@@ -93,7 +101,7 @@ export class GenerationService {
         }
         try {
             // Before waiting for a decoder: a prompt that cannot run is refused at once.
-            promptTokens = this.#options.pool.prompts.prepare(prompt, plan);
+            promptTokens = await this.#preparePrompt(prompt, plan);
         } catch (error) {
             if (isUsageError(error))
                 return reply.status(400).send(errorBody(error.message, "invalid_request_error", endpoint === "chat" ? "messages" : "prompt"));
@@ -134,6 +142,14 @@ export class GenerationService {
         } finally {
             this.#options.pool.release(decoder);
         }
+    }
+
+    async #preparePrompt(prompt: string | Token[], plan: DecodingPlan): Promise<readonly Token[]> {
+        const {pool, tokenizeInBackground} = this.#options;
+        if (typeof prompt !== "string" || prompt.length <= INLINE_TOKENIZE_CHARS || tokenizeInBackground == null)
+            return pool.prompts.prepare(prompt, plan);
+        pool.prompts.checkTextLength(prompt, plan);
+        return pool.prompts.checkEncoded(await tokenizeInBackground(prompt, plan.specialTokens), plan);
     }
 
     async #streamResponse(

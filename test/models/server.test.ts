@@ -263,6 +263,33 @@ describe("bild serve admission (bundled Python pair, --parallel 1)", () => {
     });
 });
 
+describe("bild serve with a large context (bundled Python pair, --context-size 32768)", () => {
+    it("tokenizes megabyte prompts off the event loop: /health answers while four are tokenized", {timeout: 120_000}, async () => {
+        // A context this large lets a ~0.9 MB prompt past the cheap length bound, to the tokenizer.
+        const server = await startServer([...PAIR_ARGS, "--context-size", "32768"]);
+        try {
+            const huge = "def f(x):\n    return x\n".repeat(40_000);
+            const order: string[] = [];
+            const big = Array.from({length: 4}, async () => {
+                const response = await postJson(`${server.url}/v1/completions`, {prompt: huge, max_tokens: 4});
+                order.push("prompt");
+                return response;
+            });
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            const health = await fetch(`${server.url}/health`);
+            order.push("health");
+            assert.equal(health.status, 200);
+            for (const response of await Promise.all(big)) {
+                assert.equal(response.status, 400);
+                assert.match(response.json.error!.message, /the prompt \(\d+ tokens\) plus max tokens \(4\) exceed the context size \(32768\)/);
+            }
+            assert.equal(order[0], "health", `answered in the order ${order.join(", ")}`);
+        } finally {
+            await server.stop();
+        }
+    });
+});
+
 describe("bild serve shutdown (bundled Python pair)", () => {
     /** A client that sends headers and half a body, then stalls. */
     async function stallingClient(url: string): Promise<Socket> {

@@ -1,6 +1,7 @@
 import {Command, InvalidArgumentError, Option} from "commander";
 import path from "node:path";
 import {Decoder} from "../../decoding/Decoder.js";
+import {BackgroundTokenizer} from "../../engine/BackgroundTokenizer.js";
 import {ChatFormatter} from "../../engine/ChatFormatter.js";
 import {createServer} from "../../server/createServer.js";
 import {hostOf} from "../../server/requestGuards.js";
@@ -67,8 +68,10 @@ async function runServe(options: ServeOptions): Promise<void> {
     const modelId = path.basename(options.big).replace(/\.gguf$/i, "");
     const loopback = LOOPBACK_HOSTS.includes(hostOf(options.host));
     const shutdown = new AbortController();
+    const background = new BackgroundTokenizer(pair.big.filePath);
     const app = createServer({
         shutdown: shutdown.signal,
+        tokenizeInBackground: async (text, specialTokens) => pair.tokenizer.asPrompt(await background.encode(text, specialTokens)),
         pool, metrics: new ServerMetrics(pool), chat: new ChatFormatter(pair.big.model, pair.tokenizer), modelId, defaults, logger: options.log,
         apiKey: options.apiKey,
         allowedHosts: options.allowedHosts ?? (loopback ? LOOPBACK_HOSTS : undefined)
@@ -77,6 +80,7 @@ async function runServe(options: ServeOptions): Promise<void> {
     try {
         address = await app.listen({host: options.host, port: options.port});
     } catch (error) {
+        await background[Symbol.asyncDispose]();
         await pool[Symbol.asyncDispose]();
         await pair[Symbol.asyncDispose]();
         throw listenError(error, options);
@@ -107,6 +111,7 @@ async function runServe(options: ServeOptions): Promise<void> {
     }, options.shutdownGrace * 1000);
     await app.close();
     clearTimeout(grace);
+    await background[Symbol.asyncDispose]();
     await pool[Symbol.asyncDispose]();
     await pair[Symbol.asyncDispose]();
     if (cut > 0) {
