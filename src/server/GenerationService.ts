@@ -26,11 +26,13 @@ export type GenerationServiceOptions = {
     readonly metrics: ServerMetrics,
     /** The name responses carry and requests must use (or omit). */
     readonly modelId: string,
-    /**
-     * Decoding settings of requests that do not set their own (from the `bild serve` flags); its
-     * `timeLimit` also caps every request's.
-     */
+    /** Decoding settings of requests that do not set their own (from the `bild serve` flags). */
     readonly defaults: DecodingSettings,
+    /**
+     * The server's limits (`serve --time-limit`, and `--max-tokens` where given, as llama-server
+     * caps `n_predict`): a request may ask for less of each, never more. Defaults to none.
+     */
+    readonly limits?: {readonly timeLimit?: number, readonly maxTokens?: number},
     /** Aborted when the server shuts down and running generations must stop. */
     readonly shutdown?: AbortSignal,
     /**
@@ -51,12 +53,10 @@ const INLINE_TOKENIZE_CHARS = 8192;
 export class GenerationService {
     readonly #options: GenerationServiceOptions;
     readonly #modelId: string;
-    readonly #timeLimit: number;
 
     public constructor(options: GenerationServiceOptions) {
         this.#options = options;
         this.#modelId = options.modelId;
-        this.#timeLimit = options.defaults.timeLimit ?? Number.POSITIVE_INFINITY;
     }
 
     /**
@@ -91,8 +91,8 @@ export class GenerationService {
         try {
             plan = planDecoding({
                 ...settings, stop: [...settings.stop ?? [], ...formatStops], signal: abort.signal,
-                // The server's time limit caps every request's: a request may only ask for less.
-                timeLimit: Math.min(settings.timeLimit ?? this.#timeLimit, this.#timeLimit)
+                timeLimit: this.#capped("timeLimit", settings.timeLimit),
+                maxTokens: this.#capped("maxTokens", settings.maxTokens)
             });
         } catch (error) {
             if (isUsageError(error))
@@ -142,6 +142,12 @@ export class GenerationService {
         } finally {
             this.#options.pool.release(decoder);
         }
+    }
+
+    /** A request's setting under the server's limit of it: the smaller, or the limit where the request names none. */
+    #capped(name: "timeLimit" | "maxTokens", asked: number | undefined): number | undefined {
+        const limit = this.#options.limits?.[name];
+        return limit == null ? asked : Math.min(asked ?? limit, limit);
     }
 
     async #preparePrompt(prompt: string | Token[], plan: DecodingPlan): Promise<readonly Token[]> {

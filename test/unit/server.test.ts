@@ -17,7 +17,7 @@ const decoder = () => new Decoder({
 });
 
 /** The server of `bild serve` over scripted models, answering `fastify.inject` without a socket. */
-function scriptedServer(defaults: DecodingSettings, security: Pick<ServerOptions, "apiKey" | "allowedHosts"> = {}): FastifyInstance {
+function scriptedServer(defaults: DecodingSettings, security: Pick<ServerOptions, "apiKey" | "allowedHosts" | "limits"> = {}): FastifyInstance {
     const pool = new DecoderPool([decoder(), decoder()], 4);
     // The scripted codec knows the letters a–g: a chat is its messages' letters, roles dropped.
     const chat = {format: (messages: readonly ChatMessage[]) => ({tokens: fakeCodec.encodePrompt(messages.map((m) => m.content).join("")), stop: []})};
@@ -107,6 +107,14 @@ describe("the OpenAI server on scripted models (in process)", () => {
             assert.equal(refused.statusCode, 400, JSON.stringify(payload));
             assert.match(refused.json().error.message, pattern);
         }
+    });
+
+    it("caps a request's max_tokens at the server's limit, which a request may only lower", async () => {
+        const capped = scriptedServer({}, {limits: {maxTokens: 5}});
+        const tokens = async (body: object) =>
+            (await capped.inject({method: "POST", url: "/v1/completions", payload: {prompt: "abc", ...body}})).json().usage.completion_tokens;
+        assert.deepEqual([await tokens({max_tokens: 50}), await tokens({}), await tokens({max_tokens: 3})], [5, 5, 3]);
+        await capped.close();
     });
 
     it("drops a sampling server's sampling defaults for a greedy request", async () => {

@@ -96,7 +96,7 @@ describe("the server's limits hold for hostile requests and slow clients (script
         const pool = new DecoderPool([decoder()], 4);
         const chat = {format: (messages: readonly ChatMessage[]) => ({tokens: fakeCodec.encodePrompt(messages.map((m) => m.content).join("")), stop: []})};
         app = createServer({
-            pool, metrics: new ServerMetrics(pool), chat, modelId: "scripted", defaults: {maxTokens: 8, timeLimit: 0.5},
+            pool, metrics: new ServerMetrics(pool), chat, modelId: "scripted", defaults: {maxTokens: 8}, limits: {timeLimit: 0.5},
             apiKey: "sesame", allowedHosts: ["localhost", "127.0.0.1", "::1"]
         });
         url = await app.listen({host: "127.0.0.1", port: 0});

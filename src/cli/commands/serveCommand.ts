@@ -40,7 +40,7 @@ type ServeOptions = ModelCliOptions & {
 
 export function createServeCommand(): Command {
     const command = new Command("serve").description("serve the OpenAI API (completions, chat completions) with BiLD decoding; " +
-        `the decoding flags set every request's defaults, and --time-limit (default ${DEFAULT_SERVE_TIME_LIMIT}) caps every request's`);
+        `the decoding flags set every request's defaults; --time-limit (default ${DEFAULT_SERVE_TIME_LIMIT}) and --max-tokens (where given) cap every request's`);
     addModelOptions(command);
     addDecodingOptions(command);
     return command
@@ -71,6 +71,7 @@ async function runServe(options: ServeOptions): Promise<void> {
     const background = new BackgroundTokenizer(pair.big.filePath);
     const app = createServer({
         shutdown: shutdown.signal,
+        limits: {timeLimit: defaults.timeLimit, maxTokens: defaults.maxTokens},
         tokenizeInBackground: async (text, specialTokens) => pair.tokenizer.asPrompt(await background.encode(text, specialTokens)),
         pool, metrics: new ServerMetrics(pool), chat: new ChatFormatter(pair.big.model, pair.tokenizer), modelId, defaults, logger: options.log,
         apiKey: options.apiKey,
