@@ -220,7 +220,7 @@ export class Decoder implements AsyncDisposable {
         const mode: ModeSpec = MODE_TABLE[options.mode];
         for (const model of mode.models)
             await prepare(model === "big" ? big : little);
-        const strategy = mode.strategy({big, little, chooser, random}, options.rules);
+        const strategy = mode.strategy({big, little, chooser, random}, options.rules, options.drafting);
         return {state, strategy, startTime};
     }
 

@@ -1,5 +1,5 @@
 import type {GenerateOptions} from "./GenerateOptions.js";
-import {MODE_TABLE, type DraftVerifyRules, type ModeSpec} from "./modeTable.js";
+import {MODE_TABLE, type DraftingSizes, type DraftVerifyRules, type ModeSpec} from "./modeTable.js";
 import {samplingOf, type SamplingSettings} from "./sampling/SamplingOptions.js";
 import {checkSettings, DECODING_SETTINGS, modeOf} from "./settings/decodingSettings.js";
 import type {DecodingMode} from "./DecodingMode.js";
@@ -24,7 +24,9 @@ export class DecodingPlan {
         public readonly timeLimit: number,
         public readonly signal: AbortSignal | undefined,
         /** Special tokens written in prompt text are read as tokens. */
-        public readonly specialTokens: boolean
+        public readonly specialTokens: boolean,
+        /** Draft sizes of the modes whose drafter has no model (lookup). */
+        public readonly drafting: DraftingSizes
     ) {}
 }
 
@@ -44,6 +46,10 @@ export function planDecoding(options: GenerateOptions = {}): DecodingPlan {
         (MODE_TABLE[mode] as ModeSpec).rules?.(options),
         options.timeLimit ?? Number.POSITIVE_INFINITY,
         options.signal,
-        options.specialTokens ?? DECODING_SETTINGS.specialTokens.default
+        options.specialTokens ?? DECODING_SETTINGS.specialTokens.default,
+        {
+            draftTokens: options.draftTokens ?? DECODING_SETTINGS.draftTokens.default,
+            lookupNgram: options.lookupNgram ?? DECODING_SETTINGS.lookupNgram.default
+        }
     );
 }

@@ -3,6 +3,7 @@ import type {TextCodec} from "../engine/Tokenizer.js";
 import {BildUsageError} from "../errors.js";
 import type {DecodingPlan} from "./DecodingPlan.js";
 import type {DecodingMode} from "./DecodingMode.js";
+import {MODE_TABLE} from "./modeTable.js";
 
 /** The vocabulary sizes of a pair's two models (a padded vocabulary's extra ids are one model's alone). */
 export type VocabularySizes = {readonly big: number, readonly little: number};
@@ -55,13 +56,12 @@ export class PromptPreparer {
 
     /** Token-id prompts name ids every model that reads them has. */
     #checkIds(prompt: readonly Token[], mode: DecodingMode): void {
-        const {big, little} = this.#vocabularies;
-        const readers = mode === "big" ? 1 : mode === "little" ? 1 : 2;
-        const ids = mode === "big" ? big : mode === "little" ? little : Math.min(big, little);
+        const readers = MODE_TABLE[mode].models;
+        const ids = Math.min(...readers.map((model) => this.#vocabularies[model]));
         const bad = prompt.find((token) => !Number.isInteger(token) || token < 0 || token >= ids);
         if (bad !== undefined)
             throw new BildUsageError(
-                `prompt token id ${bad} is not one the model${readers > 1 ? "s share" : " has"}: ids must be integers from 0 to ${ids - 1}`
+                `prompt token id ${bad} is not one the model${readers.length > 1 ? "s share" : " has"}: ids must be integers from 0 to ${ids - 1}`
             );
     }
 }

@@ -1,6 +1,7 @@
 import type {ModelSequence} from "../engine/ModelSequence.js";
 import type {DecodingMode} from "./DecodingMode.js";
 import {LittleModelDrafter} from "./drafters/LittleModelDrafter.js";
+import {LookupDrafter} from "./drafters/LookupDrafter.js";
 import type {GenerateOptions} from "./GenerateOptions.js";
 import {ConfidenceFallbackPolicy} from "./policies/ConfidenceFallbackPolicy.js";
 import {DraftConfidencePolicy} from "./policies/DraftConfidencePolicy.js";
@@ -15,8 +16,8 @@ import type {DecodingStrategy} from "./strategies/DecodingStrategy.js";
 import {DraftVerifyStrategy} from "./strategies/DraftVerifyStrategy.js";
 import type {NextTokenChooser} from "./strategies/NextTokenChooser.js";
 
-/** The rules of a draft-and-verify generation: when drafting stops, and what the big model keeps. */
-export type DraftVerifyRules = {readonly fallback: FallbackPolicy, readonly rollback: RollbackPolicy};
+/** The rules of a draft-and-verify generation: when a drafting model stops (none for a lookup), and what the big model keeps. */
+export type DraftVerifyRules = {readonly fallback?: FallbackPolicy, readonly rollback: RollbackPolicy};
 
 /** What a mode's strategy is built from, for one generation. */
 export type StrategyParts = {
@@ -32,13 +33,16 @@ export type ModeSpec = {
     readonly models: readonly ("big" | "little")[],
     /** The drafting and verification rules, from the settings (draft-and-verify modes). */
     readonly rules?: (options: GenerateOptions) => DraftVerifyRules,
-    readonly strategy: (parts: StrategyParts, rules: DraftVerifyRules | undefined) => DecodingStrategy
+    readonly strategy: (parts: StrategyParts, rules: DraftVerifyRules | undefined, drafting: DraftingSizes) => DecodingStrategy
 };
+
+/** The sizes a drafter without a model needs, defaults applied. */
+export type DraftingSizes = {readonly draftTokens: number, readonly lookupNgram: number};
 
 /** The little model drafts under `rules`, the big model verifies: BiLD and speculative decoding. */
 function littleDraftsBigVerifies({big, little, chooser, random}: StrategyParts, rules: DraftVerifyRules | undefined): DecodingStrategy {
     const {fallback, rollback} = rules!;
-    const drafter = new LittleModelDrafter({little, chooser, fallback, draftableIds: big.vocabularySize});
+    const drafter = new LittleModelDrafter({little, chooser, fallback: fallback!, draftableIds: big.vocabularySize});
     return new DraftVerifyStrategy({big, drafter, chooser, rollback, random});
 }
 
@@ -73,5 +77,13 @@ export const MODE_TABLE = {
             };
         },
         strategy: littleDraftsBigVerifies
+    },
+    lookup: {
+        models: ["big"],
+        rules: () => ({rollback: new SpeculativeSamplingPolicy()}),
+        strategy: ({big, chooser, random}, rules, options) => new DraftVerifyStrategy({
+            big, chooser, random, rollback: rules!.rollback,
+            drafter: new LookupDrafter(options.lookupNgram, options.draftTokens)
+        })
     }
 } as const satisfies Record<DecodingMode, ModeSpec>;

@@ -138,7 +138,7 @@ describe("bild generate (CLI, real models)", () => {
             [["--max-tokens", "-3"], /--max-tokens.*invalid/],
             [["--mode", "speculative", "--draft-tokens", "1.5"], /--draft-tokens.*invalid/],
             [["--threads", "0"], /--threads.*invalid/],
-            [["--mode", "turbo"], /--mode.*Allowed choices are big, little, speculative, bild/],
+            [["--mode", "turbo"], /--mode.*Allowed choices are big, little, speculative, bild, lookup/],
             [["--temperature", "-0.1"], /--temperature.*invalid. expected a number from 0 to 2/],
             [["--temperature", "1", "--top-p", "1.5"], /--top-p.*invalid. expected a number > 0 and ≤ 1/],
             [["--top-k", "-2"], /--top-k.*invalid/],

@@ -9,7 +9,7 @@ import {BUNDLED_VOCABULARY, FOREIGN_TOKEN, PAIR_FIXTURES, writePairFixture, type
 import {assertUsageError, runCli} from "../support/runCli.js";
 
 const PROMPTS = readFixturePrompts(4);
-const LOSSLESS: GenerateOptions[] = [{mode: "bild"}, {mode: "bild", fallbackThreshold: 0.6, rollbackThreshold: 0}, {mode: "speculative"}];
+const LOSSLESS: GenerateOptions[] = [{mode: "bild"}, {mode: "bild", fallbackThreshold: 0.6, rollbackThreshold: 0}, {mode: "speculative"}, {mode: "lookup"}];
 
 /** What each refused fixture's error must say. */
 const REFUSALS: Partial<Record<PairFixtureName, RegExp>> = {

@@ -84,6 +84,11 @@ export function describeEquivalences(
             await assertMatches(fixture, {mode: "speculative", draftTokens: 4}, "big", (m) => t.diagnostic(m));
         });
 
+        it("lookup drafting ≡ big greedy, and its drafts are kept", async (t) => {
+            const results = await assertMatches(fixture, {mode: "lookup", lookupNgram: 2, draftTokens: 8}, "big", (m) => t.diagnostic(m));
+            assert.ok(results.some((result) => result.stats.littleAccepted > 0));
+        });
+
         it("fallbackThreshold > 1 ≡ big greedy", async (t) => {
             const results = await assertMatches(fixture, {mode: "bild", fallbackThreshold: 1.5, rollbackThreshold: 3}, "big", (m) => t.diagnostic(m));
             assert.ok(results.every((result) => result.stats.littleAccepted === 0));

@@ -76,6 +76,20 @@ describe("draft/verify decoding on scripted models", () => {
         }
     });
 
+    it("lookup drafting equals big greedy decoding for every n-gram and draft length, and its drafts are used", async () => {
+        let accepted = 0;
+        for (const lookupNgram of [1, 2, 3])
+            for (const draftTokens of [1, 4, 9]) {
+                const results = await allOutputs({mode: "lookup", lookupNgram, draftTokens}, 60);
+                results.forEach((result, i) => {
+                    assert.deepEqual(result.tokens, greedyReference(fakeCodec.encodePrompt(PROMPTS[i]!), bigLogits, 60));
+                    assertStatsAddUp(result);
+                    accepted += result.stats.littleAccepted;
+                });
+            }
+        assert.ok(accepted > 0, "no lookup draft was ever kept: the test does not exercise them");
+    });
+
     it("the big and little modes are plain greedy decoding of their model", async () => {
         const big = await allOutputs({mode: "big"});
         const little = await allOutputs({mode: "little"});

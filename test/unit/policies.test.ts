@@ -78,7 +78,7 @@ describe("planDecoding", () => {
         rejects({maxLittleTokens: 65}, /maxLittleTokens must be an integer from 1 to 64 or inf, got 65/);
         rejects({mode: "speculative", draftTokens: 1_000_000}, /draftTokens must be an integer from 1 to 64, got 1000000/);
         rejects({mode: "speculative", draftTokens: -3}, /draftTokens must be an integer from 1 to 64/);
-        rejects({mode: "fast" as never}, /^mode must be one of big, little, speculative, bild, got fast$/);
+        rejects({mode: "fast" as never}, /^mode must be one of big, little, speculative, bild, lookup, got fast$/);
         rejects({stop: [""]}, /stop must be non-empty strings/);
         rejects({runConfidence: 1.5}, /runConfidence must be a number from 0 to 1/);
         rejects({temperature: -1}, /temperature must be a number from 0 to 2/);
@@ -93,7 +93,7 @@ describe("planDecoding", () => {
     it("rejects settings the chosen mode would ignore, and two alternatives of one rule", () => {
         rejects({mode: "speculative", fallbackThreshold: 0.9}, /^fallbackThreshold applies to bild mode, not to speculative: drop it or change the mode$/);
         rejects({mode: "speculative", runConfidence: 0.5}, /runConfidence applies to bild mode, not to speculative/);
-        rejects({mode: "bild", draftTokens: 4}, /draftTokens applies to speculative mode, not to bild/);
+        rejects({mode: "bild", draftTokens: 4}, /draftTokens applies to speculative and lookup mode, not to bild/);
         rejects({mode: "big", strict: true}, /strict applies to bild mode, not to big/);
         rejects({mode: "little", maxLittleTokens: 3}, /maxLittleTokens applies to bild mode, not to little/);
         rejects({mode: "big", rollbackPolicy: {review: () => undefined}}, /rollbackPolicy applies to bild mode, not to big/);

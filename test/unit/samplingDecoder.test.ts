@@ -102,6 +102,21 @@ describe("strict sampling is exact (scripted models, chi-square over the first t
             assert.ok(fit.pValue > SIGNIFICANCE, `p-value ${fit.pValue}, χ² ${fit.statistic.toFixed(1)} on ${fit.degreesOfFreedom} dof`);
         });
 
+    it("lookup drafting (a drafter without a distribution) after a prompt that repeats", async () => {
+        // "abcab": the suffix "ab" occurred before, so "c…" is drafted at the first position.
+        const prompt = "abcab";
+        const outcomes: number[] = [];
+        let accepted = 0;
+        for (let seed = 0; seed < 8000; seed++) {
+            const {tokens, stats} = await makeDecoder().generate(prompt, {mode: "lookup", lookupNgram: 2, temperature: 1, topK: 0, maxTokens: 2, seed});
+            outcomes.push(tokens[0]! * VOCABULARY + tokens[1]!);
+            accepted += stats.littleAccepted;
+        }
+        assert.ok(accepted > 0, "no draft was kept: the test does not exercise the drafter");
+        const fit = chiSquareTest(countDraws(outcomes), bigPairDistribution(fakeCodec.encodePrompt(prompt), 1));
+        assert.ok(fit.pValue > SIGNIFICANCE, `p-value ${fit.pValue}, χ² ${fit.statistic.toFixed(1)} on ${fit.degreesOfFreedom} dof`);
+    });
+
     const wrong: [string, GenerateOptions & {rollbackPolicy?: RollbackPolicy}][] = [
         ["a wrong acceptance rule (resample from p) fails", {mode: "bild", rollbackPolicy: new ResampleFromBigPolicy(), fallbackThreshold: 0}],
         ["lossy bild (α_RB = 2) differs from the big model", {mode: "bild", rollbackThreshold: 2, fallbackThreshold: 0}]

@@ -134,13 +134,21 @@ export const DECODING_SETTINGS = {
         defaultNote: "lossless, see --strict", doc: "BiLD, the paper's lossy verification: keep a little token unless −log p_big exceeds α_RB (inf: never roll back)"
     },
     /**
-     * Speculative decoding: tokens drafted per big call. Defaults to 4. At most 64: with every
-     * rejection a whole draft is thrown away and drafted again, so a huge k turns a request's work
-     * quadratic in its length.
+     * Speculative decoding and lookup: most tokens drafted per big call. Defaults to 4. At most 64:
+     * with every rejection a whole draft is thrown away and drafted again, so a huge k turns a
+     * request's work quadratic in its length.
      */
     draftTokens: {
-        kind: "integer", min: 1, max: 64, default: 4, metavar: "k", modes: ["speculative"], server: "bild", short: "k",
-        doc: "speculative: tokens drafted per big call"
+        kind: "integer", min: 1, max: 64, default: 4, metavar: "k", modes: ["speculative", "lookup"], server: "bild", short: "k",
+        doc: "speculative and lookup: most tokens drafted per big call"
+    },
+    /**
+     * Lookup drafting (`LookupDrafter`): how many of the last tokens must have occurred before for
+     * what followed them to be proposed. Defaults to 3 (not tuned by measurement yet).
+     */
+    lookupNgram: {
+        kind: "integer", min: 1, max: 16, default: 3, metavar: "n", modes: ["lookup"], server: "bild", short: "ng",
+        doc: "lookup: tokens matched before what followed them is proposed"
     },
     /** Softmax temperature; 0 picks the most likely token (greedy, what BiLD's guarantees are stated for). Defaults to 0. */
     temperature: {
