@@ -85,7 +85,7 @@ export function describeEquivalences(
         });
 
         it("lookup drafting ≡ big greedy, and its drafts are kept", async (t) => {
-            const results = await assertMatches(fixture, {mode: "lookup", lookupNgram: 2, draftTokens: 8}, "big", (m) => t.diagnostic(m));
+            const results = await assertMatches(fixture, {mode: "lookup", lookupNgram: 2, draftTokens: 4}, "big", (m) => t.diagnostic(m));
             assert.ok(results.some((result) => result.stats.littleAccepted > 0));
         });
 
