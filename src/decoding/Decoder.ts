@@ -91,11 +91,11 @@ export class Decoder implements AsyncDisposable {
      * applied), and at each position its `topK` most likely tokens with theirs: one batched big-model
      * pass (two with `topK`), for callers that report log-probabilities (the server's `logprobs`).
      */
-    public async scoreWithBig(promptInput: string | readonly Token[], tokens: readonly Token[], topK = 0, specialTokens = true): Promise<TokenScore[]> {
+    public async scoreWithBig(promptInput: string | readonly Token[], tokens: readonly Token[], topK = 0): Promise<TokenScore[]> {
         this.#acquire();
         try {
             const {big, codec} = this.#parts;
-            const prompt = typeof promptInput === "string" ? codec.encodePrompt(promptInput, specialTokens) : promptInput;
+            const prompt = typeof promptInput === "string" ? codec.encodePrompt(promptInput) : promptInput;
             if (tokens.length === 0 || prompt.length === 0)
                 return [];
             // Position i's distribution comes out of the token before it: the prompt's last, then the output's.

@@ -3,11 +3,12 @@ import assert from "node:assert/strict";
 import {LookupDrafter} from "../../src/decoding/drafters/LookupDrafter.js";
 import type {Token} from "../../src/engine/ModelSequence.js";
 
-async function proposals(drafter: LookupDrafter, tokens: readonly Token[]): Promise<Token[]> {
-    const proposed: Token[] = [];
+/** What the drafter proposes, read as the draft/verify loop reads it: each proposal appended to the tokens first. */
+async function proposals(drafter: LookupDrafter, prompt: readonly Token[]): Promise<Token[]> {
+    const tokens = [...prompt];
     for await (const choice of drafter.propose(tokens))
-        proposed.push(choice.token);
-    return proposed;
+        tokens.push(choice.token);
+    return tokens.slice(prompt.length);
 }
 
 describe("LookupDrafter", () => {

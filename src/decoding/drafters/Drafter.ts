@@ -14,7 +14,8 @@ export interface Drafter {
      * each with the drafter's pick facts (its top probability, and its distribution when sampling,
      * which the verification rule weighs). The run ends when the drafter hands over; the loop also
      * stops reading early when the generation must end or be checked (max tokens, a stop string,
-     * the time limit, an abort).
+     * the time limit, an abort). `tokens` is the generation's own array: the loop appends each
+     * proposal to it before asking for the next, so a drafter reads its run there, uncopied.
      */
     propose(tokens: readonly Token[], stats: GenerationStats): AsyncIterable<TokenChoice>;
 

@@ -28,13 +28,12 @@ export class LittleModelDrafter implements Drafter {
 
     public async *propose(tokens: readonly Token[], stats: GenerationStats): AsyncGenerator<TokenChoice, void, void> {
         const {little, chooser, fallback, draftableIds} = this.#parts;
-        const context = [...tokens];
         for (let drafted = 0; !fallback.beforeDraft(drafted); drafted++) {
-            const [draft] = await chooser.choose("little", little, context, stats, 1);
+            // `tokens` holds the drafts yielded so far (the loop appended them), which the chooser feeds.
+            const [draft] = await chooser.choose("little", little, tokens, stats, 1);
             const decision = draft!.token < draftableIds ? fallback.onDraft(draft!, drafted) : "dropAndVerify";
             if (decision === "dropAndVerify")
                 return;
-            context.push(draft!.token);
             yield draft!;
             if (decision === "keepAndVerify")
                 return;

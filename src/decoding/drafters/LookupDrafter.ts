@@ -30,13 +30,10 @@ export class LookupDrafter implements Drafter {
                 matched++;
             if (matched < n)
                 continue;
-            // Copied as it is proposed, so a match that runs into the suffix repeats itself (a loop).
-            const context = [...tokens];
-            for (let from = start + n; from < start + n + this.#maxDraft; from++) {
-                const token = context[from]!;
-                context.push(token);
-                yield {token, topProbability: 1, scoredNll: Number.NaN};
-            }
+            // Read from `tokens` as the loop appends each proposal, so a match that runs into the
+            // suffix repeats itself (a loop): position `from` is always written by then.
+            for (let from = start + n; from < start + n + this.#maxDraft; from++)
+                yield {token: tokens[from]!, topProbability: 1, scoredNll: Number.NaN};
             return;
         }
     }
