@@ -42,8 +42,12 @@ export function addDecodingOptions(command: Command, names: readonly SettingName
 /** The decoding settings among parsed commander options (commander camel-cases the flags back to their names). */
 export function decodingSettingsOf(options: Readonly<Record<string, unknown>>): DecodingSettings {
     const settings: Record<string, unknown> = {};
-    for (const name of SETTING_NAMES)
-        if (options[name] !== undefined)
+    for (const name of SETTING_NAMES) {
+        const spec = settingSpec(name);
+        // Commander sets a `--no-` flag's setting to true when it is absent: only its `false` was given.
+        const given = spec.kind === "boolean" && spec.default === true ? options[name] === false : options[name] !== undefined;
+        if (given)
             settings[name] = options[name];
+    }
     return settings as DecodingSettings;
 }

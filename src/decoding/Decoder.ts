@@ -1,5 +1,6 @@
 import type {LogitPairs, ModelSequence, Token} from "../engine/ModelSequence.js";
 import type {ModelPair} from "../engine/ModelPair.js";
+import type {RepetitionPenalty} from "../engine/RepetitionPenalty.js";
 import type {TextCodec} from "../engine/Tokenizer.js";
 import {GenerationState} from "./GenerationState.js";
 import {PromptPreparer} from "./PromptPreparer.js";
@@ -210,7 +211,10 @@ export class Decoder implements AsyncDisposable {
         // One random sequence per generation, shared by every draw and test in it, so that the same
         // seed replays the same generation.
         const random = seededRandom(sampling?.seed ?? 0);
-        const chooser = sampling == null ? new GreedyChooser() : new SamplingChooser(sampling, random);
+        const chooserWith = (penalty: RepetitionPenalty | undefined) =>
+            sampling == null ? new GreedyChooser(penalty) : new SamplingChooser(sampling, random, penalty);
+        const chooser = chooserWith(options.penalty);
+        const draftChooser = options.draftPenalty ? chooser : chooserWith(undefined);
         // llama.cpp's logits depend slightly on how the cached prefix was batched, and a sampled
         // token can flip on any change (a top-p cut moves every probability), so a generation with
         // a caller's seed evaluates its prompt from an empty cache, to replay exactly. Greedy output
@@ -220,7 +224,7 @@ export class Decoder implements AsyncDisposable {
         const mode: ModeSpec = MODE_TABLE[options.mode];
         for (const model of mode.models)
             await prepare(model === "big" ? big : little);
-        const strategy = mode.strategy({big, little, chooser, random}, options.rules, options.drafting);
+        const strategy = mode.strategy({big, little, chooser, draftChooser, random}, options.rules, options.drafting);
         return {state, strategy, startTime};
     }
 

@@ -1,6 +1,7 @@
 import type {GenerateOptions} from "./GenerateOptions.js";
 import {MODE_TABLE, type DraftingSizes, type DraftVerifyRules, type ModeSpec} from "./modeTable.js";
-import {samplingOf, type SamplingSettings} from "./sampling/SamplingOptions.js";
+import {repetitionPenaltyOf, samplingOf, type SamplingSettings} from "./sampling/SamplingOptions.js";
+import type {RepetitionPenalty} from "../engine/RepetitionPenalty.js";
 import {checkSettings, DECODING_SETTINGS, modeOf} from "./settings/decodingSettings.js";
 import type {DecodingMode} from "./DecodingMode.js";
 
@@ -26,7 +27,11 @@ export class DecodingPlan {
         /** Special tokens written in prompt text are read as tokens. */
         public readonly specialTokens: boolean,
         /** Draft sizes of the modes whose drafter has no model (lookup). */
-        public readonly drafting: DraftingSizes
+        public readonly drafting: DraftingSizes,
+        /** `undefined`: none. */
+        public readonly penalty: RepetitionPenalty | undefined,
+        /** The little model drafts under `penalty` too. */
+        public readonly draftPenalty: boolean
     ) {}
 }
 
@@ -50,6 +55,8 @@ export function planDecoding(options: GenerateOptions = {}): DecodingPlan {
         {
             draftTokens: options.draftTokens ?? DECODING_SETTINGS.draftTokens.default,
             lookupNgram: options.lookupNgram ?? DECODING_SETTINGS.lookupNgram.default
-        }
+        },
+        repetitionPenaltyOf(options),
+        options.draftPenalty ?? DECODING_SETTINGS.draftPenalty.default
     );
 }

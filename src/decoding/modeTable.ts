@@ -23,7 +23,10 @@ export type DraftVerifyRules = {readonly fallback?: FallbackPolicy, readonly rol
 export type StrategyParts = {
     readonly big: ModelSequence,
     readonly little: ModelSequence,
+    /** The picks of the model whose tokens are the output. */
     readonly chooser: NextTokenChooser,
+    /** The little model's picks when it drafts (without the repetition penalty where `draftPenalty` is off). */
+    readonly draftChooser: NextTokenChooser,
     readonly random: RandomSource
 };
 
@@ -40,9 +43,9 @@ export type ModeSpec = {
 export type DraftingSizes = {readonly draftTokens: number, readonly lookupNgram: number};
 
 /** The little model drafts under `rules`, the big model verifies: BiLD and speculative decoding. */
-function littleDraftsBigVerifies({big, little, chooser, random}: StrategyParts, rules: DraftVerifyRules | undefined): DecodingStrategy {
+function littleDraftsBigVerifies({big, little, chooser, draftChooser, random}: StrategyParts, rules: DraftVerifyRules | undefined): DecodingStrategy {
     const {fallback, rollback} = rules!;
-    const drafter = new LittleModelDrafter({little, chooser, fallback: fallback!, draftableIds: big.vocabularySize});
+    const drafter = new LittleModelDrafter({little, chooser: draftChooser, fallback: fallback!, draftableIds: big.vocabularySize});
     return new DraftVerifyStrategy({big, drafter, chooser, rollback, random});
 }
 

@@ -1,6 +1,7 @@
 import type {LlamaContextSequence} from "node-llama-cpp";
 import type {LogitPairs, ModelSequence, NextTokenFacts, Token} from "./ModelSequence.js";
-import {NativeBatchRunner, type NativeNextToken} from "./NativeBatchRunner.js";
+import {NativeBatchRunner, type NativeNextToken, type NativePenalty} from "./NativeBatchRunner.js";
+import {penaltyWindows, type RepetitionPenalty} from "./RepetitionPenalty.js";
 
 /**
  * {@link ModelSequence} over one sequence slot of a llama.cpp context.
@@ -28,9 +29,13 @@ export class LlamaModelSequence implements ModelSequence {
         return this.#tokens;
     }
 
-    public async evaluate(tokens: readonly Token[], outputCount: number, scoreTokens?: readonly (Token | undefined)[]): Promise<NextTokenFacts[]> {
+    public async evaluate(
+        tokens: readonly Token[], outputCount: number, scoreTokens?: readonly (Token | undefined)[], penalty?: RepetitionPenalty
+    ): Promise<NextTokenFacts[]> {
         checkOutputCount(tokens, outputCount);
-        const results = await this.#runner.evaluate(this.#sequenceId, this.#tokens.length, tokens, outputCount, scoreTokens);
+        const results = await this.#runner.evaluate(
+            this.#sequenceId, this.#tokens.length, tokens, outputCount, scoreTokens, this.#native(tokens, outputCount, penalty)
+        );
         this.#tokens.push(...tokens);
         return results.map((result, i) => toFacts(result, scoreTokens?.[i]));
     }
@@ -39,11 +44,17 @@ export class LlamaModelSequence implements ModelSequence {
      * Raw logits cross into JS as one [token, logit] pair per candidate, after llama.cpp sorts the
      * candidates: proportional to the vocabulary when `topK` is 0, to k otherwise.
      */
-    public async evaluateLogits(tokens: readonly Token[], outputCount: number, topK: number): Promise<LogitPairs[]> {
+    public async evaluateLogits(tokens: readonly Token[], outputCount: number, topK: number, penalty?: RepetitionPenalty): Promise<LogitPairs[]> {
         checkOutputCount(tokens, outputCount);
-        const results = await this.#runner.evaluateLogits(this.#sequenceId, this.#tokens.length, tokens, outputCount, topK);
+        const results = await this.#runner.evaluateLogits(
+            this.#sequenceId, this.#tokens.length, tokens, outputCount, topK, this.#native(tokens, outputCount, penalty)
+        );
         this.#tokens.push(...tokens);
         return results;
+    }
+
+    #native(tokens: readonly Token[], outputCount: number, penalty: RepetitionPenalty | undefined): NativePenalty | undefined {
+        return penalty == null ? undefined : {penalty, windows: penaltyWindows(this.#tokens, tokens, outputCount, penalty.lastN)};
     }
 
     public async truncate(length: number): Promise<void> {

@@ -1,3 +1,5 @@
+import type {RepetitionPenalty} from "./RepetitionPenalty.js";
+
 export type Token = number;
 
 /** Raw next-token logits of one position, flat: `[token, logit, token, logit, …]`, in any order. */
@@ -32,14 +34,19 @@ export interface ModelSequence extends AsyncDisposable {
      * Appends `tokens` to the cache in one batch and returns the next-token facts after each of the
      * last `outputCount` of them (oldest first).
      * @param scoreTokens - optional, one per output: the token whose −log p to report there.
+     * @param penalty - optional: every fact is read from the logits after this penalty, each
+     *   position's window taken from the tokens the cache holds up to and including it.
      */
-    evaluate(tokens: readonly Token[], outputCount: number, scoreTokens?: readonly (Token | undefined)[]): Promise<NextTokenFacts[]>;
+    evaluate(
+        tokens: readonly Token[], outputCount: number, scoreTokens?: readonly (Token | undefined)[], penalty?: RepetitionPenalty
+    ): Promise<NextTokenFacts[]>;
 
     /**
      * Like {@link evaluate}, but returns the raw logits after each of the last `outputCount` tokens:
-     * of the `topK` most likely tokens, or of the whole vocabulary when `topK` is 0.
+     * of the `topK` most likely tokens, or of the whole vocabulary when `topK` is 0; with `penalty`,
+     * the logits after it (and the top k of those).
      */
-    evaluateLogits(tokens: readonly Token[], outputCount: number, topK: number): Promise<LogitPairs[]>;
+    evaluateLogits(tokens: readonly Token[], outputCount: number, topK: number, penalty?: RepetitionPenalty): Promise<LogitPairs[]>;
 
     /** Cuts the cache back to its first `length` tokens. */
     truncate(length: number): Promise<void>;

@@ -1,4 +1,5 @@
 import type {Llama, LlamaContext, LlamaContextSequence, LlamaModel} from "node-llama-cpp";
+import type {RepetitionPenalty} from "./RepetitionPenalty.js";
 
 /*
  * node-llama-cpp's public `controlledEvaluate` queues each call through its batch scheduler, takes
@@ -25,7 +26,11 @@ type NativeContext = {
 };
 
 type NativeSampler = {
-    applyConfig(config: {temperature: number, topK?: number, seed?: number}): void,
+    applyConfig(config: {
+        temperature: number, topK?: number, seed?: number,
+        repeatPenalty?: number, repeatPenaltyMaxTokens?: number, repeatPenaltyFrequencyPenalty?: number,
+        repeatPenaltyPresencePenalty?: number, repeatPenaltyTokens?: Uint32Array
+    }): void,
     dispose(): void
 };
 
@@ -44,6 +49,9 @@ export type NativeNextToken = {
     readonly logits: readonly number[]
 };
 
+/** A repetition penalty and the window of each requested output. */
+export type NativePenalty = {readonly penalty: RepetitionPenalty, readonly windows: readonly Uint32Array[]};
+
 const NO_TOKENS: readonly number[] = [];
 const MAX_TOP_K_SAMPLERS = 8;
 
@@ -54,6 +62,8 @@ export class NativeBatchRunner {
     readonly #sampler: NativeSampler;
     /** Samplers that cut the candidates to the top k, by k. */
     readonly #topKSamplers = new Map<number, NativeSampler>();
+    /** Samplers that apply a repetition penalty first (then cut to the top k, or pick greedily for k = 0), by k. */
+    readonly #penaltySamplers = new Map<number, NativeSampler>();
     readonly #batchSize: number;
     readonly #threads: number;
     #queue: Promise<unknown> = Promise.resolve();
@@ -90,12 +100,15 @@ export class NativeBatchRunner {
      */
     public evaluate(
         sequenceId: number, startPosition: number, tokens: readonly number[], outputCount: number,
-        scoreTokens: readonly (number | undefined)[] | undefined
+        scoreTokens: readonly (number | undefined)[] | undefined, penalty?: NativePenalty
     ): Promise<NativeNextToken[]> {
         return this.#decode(sequenceId, startPosition, tokens, outputCount, async (batchLogitIndex, output) => {
             const scoreToken = scoreTokens?.[output];
+            // The penalised greedy chain leaves the penalised logits in place, which the selected
+            // token, the scored logit and Σexp are then read from, as without one.
+            const sampler = penalty == null ? this.#sampler : this.#penaltySampler(0, penalty, output);
             const [token, , , logits, totalLogitWeight] = await this.#context.sampleToken(
-                batchLogitIndex, this.#sampler, false, false,
+                batchLogitIndex, sampler, false, false,
                 [scoreToken == null ? NO_TOKENS : [scoreToken], false, false, true, 0], true
             );
             if (token < 0 || logits == null || totalLogitWeight == null)
@@ -109,10 +122,11 @@ export class NativeBatchRunner {
      * partial sort cuts them natively), or of the whole vocabulary when `topK` is 0.
      */
     public evaluateLogits(
-        sequenceId: number, startPosition: number, tokens: readonly number[], outputCount: number, topK: number
+        sequenceId: number, startPosition: number, tokens: readonly number[], outputCount: number, topK: number,
+        penalty?: NativePenalty
     ): Promise<(readonly number[])[]> {
-        return this.#decode(sequenceId, startPosition, tokens, outputCount, async (batchLogitIndex) => {
-            const sampler = topK === 0 ? this.#sampler : this.#topKSampler(topK);
+        return this.#decode(sequenceId, startPosition, tokens, outputCount, async (batchLogitIndex, output) => {
+            const sampler = penalty != null ? this.#penaltySampler(topK, penalty, output) : topK === 0 ? this.#sampler : this.#topKSampler(topK);
             // Temperature 1 leaves the logits as they are; the sampler's own draw is not used.
             const [token, , , logits] = await this.#context.sampleToken(batchLogitIndex, sampler, false, false, true, false);
             if (token < 0 || logits == null)
@@ -123,17 +137,39 @@ export class NativeBatchRunner {
 
     /** Only called inside {@link #exclusive}, so that evicting a sampler never frees one in use. */
     #topKSampler(topK: number): NativeSampler {
-        let sampler = this.#topKSamplers.get(topK);
+        return this.#cachedSampler(this.#topKSamplers, topK, (sampler) => sampler.applyConfig({temperature: 1, topK, seed: 0}));
+    }
+
+    /**
+     * The sampler of `topK` set to `output`'s penalty window. node-llama-cpp's sampler keeps its
+     * window when the new one equals it or extends it by one token (the next position of a batch,
+     * when the token it picked is the one fed), and rebuilds it otherwise: a cheap step either way.
+     */
+    #penaltySampler(topK: number, {penalty, windows}: NativePenalty, output: number): NativeSampler {
+        const sampler = this.#cachedSampler(this.#penaltySamplers, topK, () => {});
+        sampler.applyConfig({
+            ...(topK === 0 ? {temperature: 0} : {temperature: 1, topK, seed: 0}),
+            repeatPenalty: penalty.repeat,
+            repeatPenaltyMaxTokens: penalty.lastN,
+            repeatPenaltyFrequencyPenalty: penalty.frequency,
+            repeatPenaltyPresencePenalty: penalty.presence,
+            repeatPenaltyTokens: windows[output]!
+        });
+        return sampler;
+    }
+
+    #cachedSampler(samplers: Map<number, NativeSampler>, topK: number, configure: (sampler: NativeSampler) => void): NativeSampler {
+        let sampler = samplers.get(topK);
         if (sampler == null) {
             // Requests choose k freely (the server passes top_k through): keep a few, oldest out.
-            if (this.#topKSamplers.size >= MAX_TOP_K_SAMPLERS) {
-                const [oldest, evicted] = this.#topKSamplers.entries().next().value!;
-                this.#topKSamplers.delete(oldest);
+            if (samplers.size >= MAX_TOP_K_SAMPLERS) {
+                const [oldest, evicted] = samplers.entries().next().value!;
+                samplers.delete(oldest);
                 evicted.dispose();
             }
             sampler = this.#createSampler();
-            sampler.applyConfig({temperature: 1, topK, seed: 0});
-            this.#topKSamplers.set(topK, sampler);
+            configure(sampler);
+            samplers.set(topK, sampler);
         }
         return sampler;
     }
@@ -177,7 +213,7 @@ export class NativeBatchRunner {
 
     public dispose(): void {
         this.#sampler.dispose();
-        for (const sampler of this.#topKSamplers.values())
+        for (const sampler of [...this.#topKSamplers.values(), ...this.#penaltySamplers.values()])
             sampler.dispose();
     }
 

@@ -1,4 +1,5 @@
 import type {LogitPairs, ModelSequence, NextTokenFacts, Token} from "./ModelSequence.js";
+import type {RepetitionPenalty} from "./RepetitionPenalty.js";
 
 /**
  * The little model of a pair whose vocabularies differ in size (a converter's padding entries,
@@ -36,13 +37,15 @@ export class SharedVocabularySequence implements ModelSequence {
         return this.#inner.vocabularySize;
     }
 
-    public evaluate(tokens: readonly Token[], outputCount: number, scoreTokens?: readonly (Token | undefined)[]): Promise<NextTokenFacts[]> {
+    public evaluate(
+        tokens: readonly Token[], outputCount: number, scoreTokens?: readonly (Token | undefined)[], penalty?: RepetitionPenalty
+    ): Promise<NextTokenFacts[]> {
         const scored = scoreTokens?.map((token) => token != null && this.#has(token) ? token : undefined);
-        return this.#inner.evaluate(this.#readable(tokens), outputCount, scored);
+        return this.#inner.evaluate(this.#readable(tokens), outputCount, scored, penalty);
     }
 
-    public async evaluateLogits(tokens: readonly Token[], outputCount: number, topK: number): Promise<LogitPairs[]> {
-        const outputs = await this.#inner.evaluateLogits(this.#readable(tokens), outputCount, topK);
+    public async evaluateLogits(tokens: readonly Token[], outputCount: number, topK: number, penalty?: RepetitionPenalty): Promise<LogitPairs[]> {
+        const outputs = await this.#inner.evaluateLogits(this.#readable(tokens), outputCount, topK, penalty);
         return outputs.map((pairs) => {
             const kept: number[] = [];
             for (let i = 0; i < pairs.length; i += 2)

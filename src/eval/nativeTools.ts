@@ -4,6 +4,7 @@ import {constants} from "node:fs";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {promisify} from "node:util";
+import {DECODING_SETTINGS, type DecodingSettings} from "../decoding/settings/decodingSettings.js";
 
 /** Where `npm run build:native` puts llama.cpp's own tools. */
 export const DEFAULT_NATIVE_BIN_DIR = fileURLToPath(new URL("../../../.cache/native/llama.cpp/build/bin", import.meta.url));
@@ -12,9 +13,35 @@ export const DEFAULT_NATIVE_BIN_DIR = fileURLToPath(new URL("../../../.cache/nat
 export type NativeSettings = {
     readonly tool: "llama-completion" | "llama-speculative-simple" | "llama-speculative",
     readonly flashAttention: boolean,
-    /** Most draft tokens per round (`--spec-draft-n-max`); speculative tools only. */
-    readonly draftMax?: number
+    /** Most draft tokens per round (`--spec-draft-n-max`); speculative tools with a draft model only. */
+    readonly draftMax?: number,
+    /**
+     * `llama-speculative-simple`'s drafters (`--spec-type`, comma-separated): the draft model
+     * (`draft-simple`, the default), its n-gram drafters (`ngram-mod`, `ngram-map-k`, …) or both.
+     */
+    readonly specType?: string
 };
+
+/** Whether the row drafts with the little model (then it is loaded, with its threads and draft length). */
+export const usesDraftModel = (settings: NativeSettings) =>
+    settings.tool === "llama-speculative" || (settings.specType ?? "draft-simple").split(",").some((type) => type.startsWith("draft-"));
+
+/**
+ * The decoding settings every row of a bench shares (sampling and repetition penalties) as
+ * llama.cpp's flags. Each is written out, its default included: llama.cpp's own defaults differ
+ * from ours (top-p 0.95 and min-p 0.05 there, 1 and 0 here).
+ */
+export function nativeDecodingFlags(settings: DecodingSettings): string[] {
+    const value = <K extends keyof typeof DECODING_SETTINGS>(name: K) => settings[name] ?? (DECODING_SETTINGS[name] as {default?: unknown}).default;
+    const flags = [
+        "--repeat-penalty", String(value("repeatPenalty")), "--repeat-last-n", String(value("repeatLastN")),
+        "--frequency-penalty", String(value("frequencyPenalty")), "--presence-penalty", String(value("presencePenalty")),
+        "--temp", String(value("temperature"))
+    ];
+    if (value("temperature") !== 0)
+        flags.push("--top-p", String(value("topP")), "--top-k", String(value("topK")), "--min-p", String(value("minP")), "--seed", String(settings.seed ?? 1));
+    return flags;
+}
 
 /** What the bench needs of the pair to run the native tools alike. */
 export type NativeModels = {
@@ -70,23 +97,26 @@ export class NativeTools {
         return new NativeTools(binDir, models);
     }
 
-    /** Runs the tool, again (up to {@link TIMING_ATTEMPTS} times: the run is deterministic) when its log lacks the timings. */
-    public async generate(settings: NativeSettings, prompt: string, maxTokens: number): Promise<NativeRun> {
+    /**
+     * Runs the tool under `decoding`'s sampling and penalties (greedy by default), again (up to
+     * {@link TIMING_ATTEMPTS} times: the run is seeded, so it replays) when its log lacks the timings.
+     */
+    public async generate(settings: NativeSettings, prompt: string, maxTokens: number, decoding: DecodingSettings = {}): Promise<NativeRun> {
         for (let attempt = 1; ; attempt++)
             try {
-                return await this.#generateOnce(settings, prompt, maxTokens);
+                return await this.#generateOnce(settings, prompt, maxTokens, decoding);
             } catch (error) {
                 if (!(error instanceof MissingTimingError) || attempt === TIMING_ATTEMPTS)
                     throw error;
             }
     }
 
-    async #generateOnce(settings: NativeSettings, prompt: string, maxTokens: number): Promise<NativeRun> {
+    async #generateOnce(settings: NativeSettings, prompt: string, maxTokens: number, decoding: DecodingSettings): Promise<NativeRun> {
         const m = this.#models;
         // The prompt as an argument, unescaped: `-f` would drop its last newline.
         const common = [
             "-m", m.big, "-p", prompt, "--no-escape", "-n", String(maxTokens), "-c", String(m.contextSize), "-b", String(m.batchSize),
-            "-t", String(m.bigThreads), "--temp", "0", "-fa", settings.flashAttention ? "on" : "off"
+            "-t", String(m.bigThreads), ...nativeDecodingFlags(decoding), "-fa", settings.flashAttention ? "on" : "off"
         ];
         if (settings.tool === "llama-completion") {
             const {stdout, stderr} = await this.#run(settings.tool, [...common, "-no-cnv", "--no-display-prompt", "--simple-io"]);
@@ -96,8 +126,10 @@ export class NativeTools {
             return {text: stdout, tokens: runs! + 1, ms: promptMs! + evalMs!};
         }
         const draft = [
-            "-md", m.little, "-td", String(m.littleThreads), "--spec-draft-n-max", String(settings.draftMax),
-            "--spec-draft-p-min", "0", ...(settings.tool === "llama-speculative-simple" ? ["--spec-type", "draft-simple"] : [])
+            ...(usesDraftModel(settings)
+                ? ["-md", m.little, "-td", String(m.littleThreads), "--spec-draft-n-max", String(settings.draftMax), "--spec-draft-p-min", "0"]
+                : []),
+            ...(settings.tool === "llama-speculative-simple" ? ["--spec-type", settings.specType ?? "draft-simple"] : [])
         ];
         const {stdout, stderr} = await this.#run(settings.tool, [...common, ...draft]);
         const [decodedTokens, decodedSeconds] = readLog(stderr, /decoded\s+(\d+) tokens in\s+([\d.]+) seconds/, "decoded … tokens in");

@@ -202,8 +202,6 @@ const IGNORABLE_FIELDS: Readonly<Record<string, (value: unknown) => boolean>> = 
     suffix: (value) => value === "",
     best_of: (value) => value === 1,
     logit_bias: (value) => typeof value === "object" && value !== null && Object.keys(value).length === 0,
-    frequency_penalty: (value) => value === 0,
-    presence_penalty: (value) => value === 0,
     tools: (value) => Array.isArray(value) && value.length === 0,
     tool_choice: (value) => value === "none",
     functions: (value) => Array.isArray(value) && value.length === 0,

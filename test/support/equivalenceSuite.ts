@@ -24,7 +24,7 @@ async function loadFixture(files: {big: string, little: string}, prompts: EvalPr
 }
 
 async function assertMatches(
-    fixture: Fixture, options: GenerateOptions, reference: "big" | "little", report: (message: string) => void
+    fixture: Fixture, options: GenerateOptions, reference: "big" | "little", report: (message: string) => void, penalty: GenerateOptions = {}
 ): Promise<GenerationResult[]> {
     const ties: (Tie & {id: string})[] = [];
     const results: GenerationResult[] = [];
@@ -34,7 +34,7 @@ async function assertMatches(
         const found = await assertSameOutputTieAware(
             fixture.decoder, reference === "big" ? fixture.pair.big.model : fixture.pair.little.model, reference,
             fixture.pair.tokenizer.encodePrompt(prompt), result.tokens, fixture[reference][i]!.tokens,
-            `${id} ${JSON.stringify(options)}`
+            `${id} ${JSON.stringify(options)}`, penalty
         );
         ties.push(...found.map((tie) => ({...tie, id})));
     }
@@ -87,6 +87,18 @@ export function describeEquivalences(
         it("lookup drafting ≡ big greedy, and its drafts are kept", async (t) => {
             const results = await assertMatches(fixture, {mode: "lookup", lookupNgram: 2, draftTokens: 4}, "big", (m) => t.diagnostic(m));
             assert.ok(results.some((result) => result.stats.littleAccepted > 0));
+        });
+
+        it("under repetition penalties, every lossless mode (drafts penalised or not) ≡ big greedy under the same penalty", async (t) => {
+            for (const penalty of [{repeatPenalty: 1.2, repeatLastN: 64}, {frequencyPenalty: 0.4, presencePenalty: 0.4, repeatLastN: 32}]) {
+                const reference: GenerationResult[] = [];
+                for (const {prompt} of fixture.prompts)
+                    reference.push(await fixture.decoder.generate(prompt, {...penalty, mode: "big", maxTokens: MAX_TOKENS}));
+                assert.ok(reference.some((result, i) => result.text !== fixture.big[i]!.text), "the penalty changes some output");
+                const penalized = {...fixture, big: reference};
+                for (const mode of [{mode: "bild"}, {mode: "bild", draftPenalty: false}, {mode: "speculative"}, {mode: "lookup", lookupNgram: 2}] as const)
+                    await assertMatches(penalized, {...mode, ...penalty}, "big", (m) => t.diagnostic(`${JSON.stringify({...mode, ...penalty})}: ${m}`), penalty);
+            }
         });
 
         it("fallbackThreshold > 1 ≡ big greedy", async (t) => {

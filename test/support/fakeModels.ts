@@ -1,5 +1,7 @@
 import type {LogitPairs, ModelSequence, NextTokenFacts, Token} from "../../src/engine/ModelSequence.js";
 import type {TextCodec} from "../../src/engine/Tokenizer.js";
+import type {RepetitionPenalty} from "../../src/engine/RepetitionPenalty.js";
+import {penalizeLogits} from "./penaltyReference.js";
 
 /** Tokens 0–6 are the letters a–g; 7 is EOS. */
 export const FAKE_EOS = 7;
@@ -57,26 +59,32 @@ export class FakeSequence implements ModelSequence {
         this.#logits = logits;
     }
 
-    public async evaluate(tokens: readonly Token[], outputCount: number, scoreTokens?: readonly (Token | undefined)[]): Promise<NextTokenFacts[]> {
-        return this.#outputs(tokens, outputCount).map((logits, i) => factsOf(logits, scoreTokens?.[i]));
+    public async evaluate(
+        tokens: readonly Token[], outputCount: number, scoreTokens?: readonly (Token | undefined)[], penalty?: RepetitionPenalty
+    ): Promise<NextTokenFacts[]> {
+        return this.#outputs(tokens, outputCount, penalty).map((logits, i) => factsOf(logits, scoreTokens?.[i]));
     }
 
     /** The whole vocabulary's logits, in a scrambled order (the engine promises none); top-k is left to the caller. */
-    public async evaluateLogits(tokens: readonly Token[], outputCount: number): Promise<LogitPairs[]> {
-        return this.#outputs(tokens, outputCount).map((logits) => logits.flatMap((_, i) => {
+    public async evaluateLogits(tokens: readonly Token[], outputCount: number, _topK?: number, penalty?: RepetitionPenalty): Promise<LogitPairs[]> {
+        return this.#outputs(tokens, outputCount, penalty).map((logits) => logits.flatMap((_, i) => {
             const token = (i * 3 + 5) % logits.length;
             return [token, logits[token]!];
         }));
     }
 
-    #outputs(tokens: readonly Token[], outputCount: number): number[][] {
+    #outputs(tokens: readonly Token[], outputCount: number, penalty: RepetitionPenalty | undefined): number[][] {
         if (tokens.length === 0 || outputCount > tokens.length)
             throw new Error(`bad evaluate call: ${tokens.length} tokens, ${outputCount} outputs`);
         this.calls++;
         this.fed.push(...tokens);
         const firstOutput = this.tokens.length + tokens.length - outputCount;
         this.tokens.push(...tokens);
-        return Array.from({length: outputCount}, (_, i) => this.#logits(this.tokens.slice(0, firstOutput + i + 1)));
+        return Array.from({length: outputCount}, (_, i) => {
+            const context = this.tokens.slice(0, firstOutput + i + 1);
+            const logits = this.#logits(context);
+            return penalty == null ? logits : penalizeLogits(logits, context, penalty);
+        });
     }
 
     public async truncate(length: number): Promise<void> {
@@ -102,12 +110,14 @@ export const fakeCodec: TextCodec = {
     minimumTokens: (text) => text.length
 };
 
-/** Greedy decoding straight from a logit function: the reference the strategies must match. */
-export function greedyReference(prompt: readonly Token[], logits: (context: readonly Token[]) => number[], maxTokens: number): Token[] {
+/** Greedy decoding straight from a logit function (after `penalty`): the reference the strategies must match. */
+export function greedyReference(
+    prompt: readonly Token[], logits: (context: readonly Token[]) => number[], maxTokens: number, penalty?: RepetitionPenalty
+): Token[] {
     const context = [...prompt];
     const out: Token[] = [];
     while (out.length < maxTokens) {
-        const token = factsOf(logits(context)).token;
+        const token = factsOf(penalty == null ? logits(context) : penalizeLogits(logits(context), context, penalty)).token;
         out.push(token);
         context.push(token);
         if (token === FAKE_EOS)

@@ -8,6 +8,8 @@ import type {Token} from "../../src/engine/ModelSequence.js";
 import {chiSquareTest, countDraws, SIGNIFICANCE} from "../support/chiSquare.js";
 import {FakeSequence, fakeCodec, fakeLogits, littleLogits} from "../support/fakeModels.js";
 import {ResampleFromBigPolicy} from "../support/wrongPolicies.js";
+import {penalizeLogits} from "../support/penaltyReference.js";
+import {repetitionPenaltyOf} from "../../src/decoding/sampling/SamplingOptions.js";
 
 const BIG_SEED = 1;
 const bigLogits = (context: readonly Token[]) => fakeLogits(context, BIG_SEED);
@@ -64,9 +66,11 @@ describe("sampling through the Decoder (scripted models)", () => {
  * The big model's own distribution of the first two generated tokens after `prompt`, as one
  * outcome id per pair (first · V + second).
  */
-function bigPairDistribution(prompt: readonly Token[], temperature: number): Map<number, number> {
+function bigPairDistribution(prompt: readonly Token[], temperature: number, penaltyOptions: GenerateOptions = {}): Map<number, number> {
     const settings = {temperature, topK: 0, topP: 1, minP: 0};
-    const distributionAfter = (context: readonly Token[]) => TokenDistribution.fromLogits(bigLogits(context).flatMap((l, t) => [t, l]), settings);
+    const penalty = repetitionPenaltyOf(penaltyOptions);
+    const logitsAfter = (context: readonly Token[]) => penalty == null ? bigLogits(context) : penalizeLogits(bigLogits(context), context, penalty);
+    const distributionAfter = (context: readonly Token[]) => TokenDistribution.fromLogits(logitsAfter(context).flatMap((l, t) => [t, l]), settings);
     const first = distributionAfter(prompt);
     const expected = new Map<number, number>();
     for (let a = 0; a < VOCABULARY; a++) {
@@ -116,6 +120,21 @@ describe("strict sampling is exact (scripted models, chi-square over the first t
         const fit = chiSquareTest(countDraws(outcomes), bigPairDistribution(fakeCodec.encodePrompt(prompt), 1));
         assert.ok(fit.pValue > SIGNIFICANCE, `p-value ${fit.pValue}, χ² ${fit.statistic.toFixed(1)} on ${fit.degreesOfFreedom} dof`);
     });
+
+    // A strong penalty over a short window: the first two tokens' distribution moves far from the plain one.
+    const PENALTY: GenerateOptions = {repeatPenalty: 1.6, presencePenalty: 0.5, frequencyPenalty: 0.3, repeatLastN: 3};
+    const penalized = bigPairDistribution(fakeCodec.encodePrompt("ab"), 1, PENALTY);
+    for (const [name, options] of [
+        ["under a repetition penalty: bild strict, drafts penalised", {mode: "bild", strict: true, fallbackThreshold: 0.2}],
+        ["under a repetition penalty: speculative, drafts not penalised", {mode: "speculative", draftPenalty: false}],
+        ["under a repetition penalty: big", {mode: "big"}]
+    ] as const)
+        it(name, async () => {
+            const draws = await pairDraws({...options, ...PENALTY}, 8000);
+            const fit = chiSquareTest(draws, penalized);
+            assert.ok(fit.pValue > SIGNIFICANCE, `p-value ${fit.pValue}, χ² ${fit.statistic.toFixed(1)} on ${fit.degreesOfFreedom} dof`);
+            assert.ok(chiSquareTest(draws, expected).pValue < 1e-6, "the penalty moves the distribution (else the test has no power)");
+        });
 
     const wrong: [string, GenerateOptions & {rollbackPolicy?: RollbackPolicy}][] = [
         ["a wrong acceptance rule (resample from p) fails", {mode: "bild", rollbackPolicy: new ResampleFromBigPolicy(), fallbackThreshold: 0}],

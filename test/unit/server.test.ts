@@ -54,6 +54,18 @@ describe("the OpenAI server on scripted models (in process)", () => {
         assert.match(own.json().error.message, /runConfidence applies to bild mode, not to speculative/);
     });
 
+    it("applies OpenAI's frequency and presence penalties and llama-server's repeat_penalty / repeat_last_n, as the library does", async () => {
+        const settings = {frequency_penalty: 0.5, presence_penalty: 1, repeat_penalty: 1.3, repeat_last_n: 8};
+        const penalized = await complete({prompt: "abcab", ...settings});
+        assert.equal(penalized.statusCode, 200, penalized.body);
+        const expected = await decoder().generate("abcab", {maxTokens: 12, frequencyPenalty: 0.5, presencePenalty: 1, repeatPenalty: 1.3, repeatLastN: 8, mode: "big"});
+        assert.equal(penalized.json().choices[0].text, expected.text);
+        assert.notEqual(expected.text, (await complete({prompt: "abcab"})).json().choices[0].text, "the penalty changes this output");
+        const refused = await complete({prompt: "ab", frequency_penalty: 2.5});
+        assert.equal(refused.statusCode, 400);
+        assert.match(refused.json().error.message, /frequency_penalty/);
+    });
+
     it("applies the server's own stop strings (serve --stop) to requests that name none", async () => {
         const whole = (await complete({prompt: "cab"})).json().choices[0].text as string;
         const stop = whole.slice(5, 7);
@@ -200,7 +212,7 @@ describe("the OpenAI server's edges: API keys, Host checks, what real clients se
         const neutral = await post("/v1/completions", {prompt: "ab", echo: false, best_of: 1, logit_bias: {}, frequency_penalty: 0,
             presence_penalty: 0, logprobs: null, suffix: null, response_format: {type: "text"}, tools: []});
         assert.equal(neutral.statusCode, 200, neutral.body);
-        for (const [field, value] of [["echo", true], ["logit_bias", {"1": 5}], ["presence_penalty", 0.5],
+        for (const [field, value] of [["echo", true], ["logit_bias", {"1": 5}],
             ["tools", [{type: "function"}]], ["response_format", {type: "json_object"}], ["best_of", 3], ["suffix", "}"]] as const) {
             const refused = await post("/v1/completions", {prompt: "ab", [field]: value});
             assert.equal(refused.statusCode, 400, field);

@@ -1,4 +1,5 @@
 import {randomInt} from "node:crypto";
+import type {RepetitionPenalty} from "../../engine/RepetitionPenalty.js";
 import {DECODING_SETTINGS, MAX_SEED, type DecodingSettings} from "../settings/decodingSettings.js";
 
 /**
@@ -35,4 +36,20 @@ export function samplingOf(settings: DecodingSettings): SamplingSettings | undef
         seed: seed ?? randomInt(MAX_SEED),
         seeded: seed != null
     };
+}
+
+/**
+ * The repetition penalty of range-checked settings; `undefined` where it changes nothing, by
+ * llama.cpp's own test (in single precision, as llama.cpp reads the values): an empty window, or a
+ * repeat penalty of 1 with no frequency or presence penalty.
+ */
+export function repetitionPenaltyOf(settings: DecodingSettings): RepetitionPenalty | undefined {
+    const penalty = {
+        repeat: settings.repeatPenalty ?? DECODING_SETTINGS.repeatPenalty.default,
+        lastN: settings.repeatLastN ?? DECODING_SETTINGS.repeatLastN.default,
+        frequency: settings.frequencyPenalty ?? DECODING_SETTINGS.frequencyPenalty.default,
+        presence: settings.presencePenalty ?? DECODING_SETTINGS.presencePenalty.default
+    };
+    const neutral = Math.fround(penalty.repeat) === 1 && Math.fround(penalty.frequency) === 0 && Math.fround(penalty.presence) === 0;
+    return penalty.lastN === 0 || neutral ? undefined : penalty;
 }

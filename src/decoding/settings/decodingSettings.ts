@@ -150,6 +150,39 @@ export const DECODING_SETTINGS = {
         kind: "integer", min: 1, max: 16, default: 3, metavar: "n", modes: ["lookup"], server: "bild", short: "ng",
         doc: "lookup: tokens matched before what followed them is proposed"
     },
+    /**
+     * llama.cpp's repeat penalty (`--repeat-penalty`): the logit of each token in the last
+     * `repeatLastN` tokens (prompt included) is divided by it, multiplied where it is ≤ 0; greedy or
+     * sampled, before every other adjustment, in every mode and for both models. Defaults to 1 (off).
+     */
+    repeatPenalty: {
+        kind: "number", min: 0, exclusiveMin: true, max: 10, default: 1, metavar: "x", modes: DECODING_MODES, server: "body",
+        doc: "divide the logits of tokens in the last repeat-last-n tokens by x (1: off), as llama.cpp does"
+    },
+    /** The window of the repetition penalties, in tokens: prompt and output, as `llama-completion` counts it; 0 turns them off. Defaults to 64, llama.cpp's. */
+    repeatLastN: {
+        kind: "integer", min: 0, max: 65536, default: 64, metavar: "n", modes: DECODING_MODES, server: "body",
+        doc: "repetition penalties: how many of the last tokens (prompt included) they look at (0: off)"
+    },
+    /** OpenAI's and llama.cpp's frequency penalty: subtracted from a token's logit once per occurrence in the window. Defaults to 0 (off). */
+    frequencyPenalty: {
+        kind: "number", min: -2, max: 2, default: 0, metavar: "x", modes: DECODING_MODES, server: "body",
+        doc: "lower a token's logit by x per occurrence in the last repeat-last-n tokens (0: off)"
+    },
+    /** OpenAI's and llama.cpp's presence penalty: subtracted once from the logit of each token in the window. Defaults to 0 (off). */
+    presencePenalty: {
+        kind: "number", min: -2, max: 2, default: 0, metavar: "x", modes: DECODING_MODES, server: "body",
+        doc: "lower the logit of each token in the last repeat-last-n tokens by x (0: off)"
+    },
+    /**
+     * The little model drafts under the repetition penalties too (llama.cpp's draft model does
+     * not): its drafts then follow the penalised text the big model writes. `false` drafts from the
+     * little model's plain logits (still lossless: the big model verifies). Defaults to true.
+     */
+    draftPenalty: {
+        kind: "boolean", default: true, modes: ["bild", "speculative"], server: "bild",
+        doc: "apply the repetition penalties to the little model's drafts too"
+    },
     /** Softmax temperature; 0 picks the most likely token (greedy, what BiLD's guarantees are stated for). Defaults to 0. */
     temperature: {
         kind: "number", min: 0, max: 2, default: 0, metavar: "t", modes: DECODING_MODES, server: "body",
