@@ -52,11 +52,20 @@ export function planDecoding(options: GenerateOptions = {}): DecodingPlan {
         options.timeLimit ?? Number.POSITIVE_INFINITY,
         options.signal,
         options.specialTokens ?? DECODING_SETTINGS.specialTokens.default,
-        {
-            draftTokens: options.draftTokens ?? DECODING_SETTINGS.draftTokens.default,
-            lookupNgram: options.lookupNgram ?? DECODING_SETTINGS.lookupNgram.default
-        },
+        draftingSizes(options, mode),
         repetitionPenaltyOf(options),
         options.draftPenalty ?? DECODING_SETTINGS.draftPenalty.default
     );
+}
+
+function draftingSizes(options: GenerateOptions, mode: DecodingMode): DraftingSizes {
+    const draftTokens = options.draftTokens ?? DECODING_SETTINGS.draftTokens.default;
+    const maxLittleTokens = options.maxLittleTokens ?? DECODING_SETTINGS.maxLittleTokens.default;
+    return {
+        draftTokens,
+        lookupNgram: options.lookupNgram ?? DECODING_SETTINGS.lookupNgram.default,
+        draftLookup: options.draftLookup ?? DECODING_SETTINGS.draftLookup.default,
+        // A BiLD run is as long as the little model's may be (no limit: the longest a draft may be).
+        draftLookupTokens: mode === "bild" ? Math.min(maxLittleTokens, DECODING_SETTINGS.draftTokens.max) : draftTokens
+    };
 }

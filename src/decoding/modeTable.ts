@@ -2,6 +2,7 @@ import type {ModelSequence} from "../engine/ModelSequence.js";
 import type {DecodingMode} from "./DecodingMode.js";
 import {LittleModelDrafter} from "./drafters/LittleModelDrafter.js";
 import {LookupDrafter} from "./drafters/LookupDrafter.js";
+import {LookupFirstDrafter} from "./drafters/LookupFirstDrafter.js";
 import type {GenerateOptions} from "./GenerateOptions.js";
 import {ConfidenceFallbackPolicy} from "./policies/ConfidenceFallbackPolicy.js";
 import {DraftConfidencePolicy} from "./policies/DraftConfidencePolicy.js";
@@ -40,12 +41,22 @@ export type ModeSpec = {
 };
 
 /** The sizes a drafter without a model needs, defaults applied. */
-export type DraftingSizes = {readonly draftTokens: number, readonly lookupNgram: number};
+export type DraftingSizes = {
+    readonly draftTokens: number,
+    readonly lookupNgram: number,
+    /** The n-gram of the lookup tried before the little model drafts (bild, speculative); 0: none. */
+    readonly draftLookup: number,
+    /** Most tokens that lookup proposes per run. */
+    readonly draftLookupTokens: number
+};
 
-/** The little model drafts under `rules`, the big model verifies: BiLD and speculative decoding. */
-function littleDraftsBigVerifies({big, little, chooser, draftChooser, random}: StrategyParts, rules: DraftVerifyRules | undefined): DecodingStrategy {
+/** The little model drafts under `rules` (after a lookup, where `draftLookup` asks for one), the big model verifies: BiLD and speculative decoding. */
+function littleDraftsBigVerifies(
+    {big, little, chooser, draftChooser, random}: StrategyParts, rules: DraftVerifyRules | undefined, sizes: DraftingSizes
+): DecodingStrategy {
     const {fallback, rollback} = rules!;
-    const drafter = new LittleModelDrafter({little, chooser: draftChooser, fallback: fallback!, draftableIds: big.vocabularySize});
+    const model = new LittleModelDrafter({little, chooser: draftChooser, fallback: fallback!, draftableIds: big.vocabularySize});
+    const drafter = sizes.draftLookup === 0 ? model : new LookupFirstDrafter(new LookupDrafter(sizes.draftLookup, sizes.draftLookupTokens), model);
     return new DraftVerifyStrategy({big, drafter, chooser, rollback, random});
 }
 

@@ -3,11 +3,14 @@ import type {BenchRow} from "./benchTypes.js";
 const fixed = (value: number | undefined, digits: number) => value == null || Number.isNaN(value) ? "" : value.toFixed(digits);
 const signed = (value: number) => `${value >= 0 ? "+" : ""}${value.toFixed(2)}`;
 
-/** The rows as a Markdown table, in the order given; a column of speed-ups over native llama.cpp when it ran. */
+/**
+ * The rows as a Markdown table, in the order given; a column of speed-ups over native llama.cpp when
+ * it ran. The fastest lossless row of ours and the fastest native speculative row are in bold.
+ */
 export function markdownTable(rows: readonly BenchRow[]): string {
     const overNative = rows.some((row) => row.speedupOverNativeBig != null);
     const header = [
-        "row", "tok/s", "speed-up", ...(overNative ? ["× native-big"] : []), "median ms", "total s", "ROUGE-L", "Δ ROUGE-L", "BLEU", "ROUGE-L vs big",
+        "row", "tok/s", "speed-up", ...(overNative ? ["× native-big"] : []), "repeat %", "median ms", "total s", "ROUGE-L", "Δ ROUGE-L", "BLEU", "ROUGE-L vs big",
         "identical %", "prefix %", "−log p_big", "little %", "accepted %", "fallbacks", "rollbacks", "tok/big call", "discarded", "own %"
     ];
     const lines = [
@@ -16,10 +19,11 @@ export function markdownTable(rows: readonly BenchRow[]): string {
     ];
     for (const row of rows)
         lines.push(row.error != null ? `| ${row.name} | failed: ${row.error.replaceAll("|", "/")} |${" |".repeat(header.length - 2)}` : `| ${[
-            row.bound ? `*${row.name}*` : row.name,
+            row.bound ? `*${row.name}*` : row.best != null ? `**${row.name}** (best ${row.best})` : row.name,
             fixed(row.tokensPerSecond, 1),
             `${row.speedup.toFixed(2)}×`,
             ...(overNative ? [row.speedupOverNativeBig == null ? "" : `${row.speedupOverNativeBig.toFixed(2)}×`] : []),
+            fixed(row.repeatPct, 1),
             fixed(row.medianMs, 1),
             fixed(row.totalMs / 1000, 2),
             fixed(row.rougeL, 2),

@@ -8,6 +8,9 @@ import {
 import type {DecodingMode} from "../decoding/DecodingMode.js";
 import type {NativeSettings} from "./nativeTools.js";
 
+/** llama.cpp's n-gram drafters (`--spec-type`), each with its default sizes. */
+const NGRAM_TYPES = ["ngram-simple", "ngram-map-k", "ngram-mod", "ngram-cache"];
+
 /** Values to sweep per setting: every combination is one row (a rule's alternatives are not combined). */
 export type BenchGrid = Readonly<Partial<Record<SettingName, readonly number[]>>>;
 
@@ -18,7 +21,8 @@ export const DEFAULT_BENCH_GRID: BenchGrid = {
     runConfidence: [0.02, 0.05, 0.1],
     fallbackThreshold: [0.2, 0.4, 0.6],
     rollbackThreshold: [0, 2, 5],
-    draftTokens: [2, 4, 8]
+    draftTokens: [2, 4, 8],
+    lookupNgram: [2, 3]
 };
 
 /** node-llama-cpp's default and a few settings around it; the bench reports the best. */
@@ -33,23 +37,34 @@ export const PEER_GRID: readonly PeerSettings[] = [
  * llama.cpp's own programs: the big model alone, and its speculative decoding (the simple
  * draft/verify loop, and `llama-speculative`, which can draft a token tree but does so only with
  * several sequences, slower on the Python pair: docs/benchmarks.md) over a few draft lengths; each
- * with flash attention on and off, which natively matters most for batched checks.
+ * with flash attention on and off, which natively matters most for batched checks. Then the simple
+ * loop's n-gram drafters (no draft model), alone and beside the draft model (n 3, flash attention
+ * off, the CPU default): llama.cpp at its best on text that repeats.
  */
 export const NATIVE_GRID: readonly NativeSettings[] = [
     {tool: "llama-completion", flashAttention: true},
     {tool: "llama-completion", flashAttention: false},
     ...[3, 8].flatMap((draftMax) => [true, false].map((flashAttention) => ({tool: "llama-speculative-simple" as const, draftMax, flashAttention}))),
     {tool: "llama-speculative", draftMax: 8, flashAttention: true},
-    {tool: "llama-speculative", draftMax: 8, flashAttention: false}
+    {tool: "llama-speculative", draftMax: 8, flashAttention: false},
+    ...NGRAM_TYPES.flatMap((type) => [
+        {tool: "llama-speculative-simple" as const, specType: type, flashAttention: false},
+        {tool: "llama-speculative-simple" as const, specType: `${type},draft-simple`, draftMax: 3, flashAttention: false}
+    ])
 ];
 
-export const ALL_BENCH_MODES: readonly BenchMode[] = ["big", "little", "speculative", "bild", "peer", "native-big", "native-speculative", "oracle"];
+export const ALL_BENCH_MODES: readonly BenchMode[] = [
+    "big", "little", "speculative", "bild", "lookup", "peer", "native-big", "native-speculative", "oracle"
+];
 
-function nativeRow(settings: NativeSettings): Extract<BenchRowSpec, {settings: NativeSettings}> {
+function nativeRow(settings: NativeSettings, suffix: string, baseline: string | undefined): Extract<BenchRowSpec, {settings: NativeSettings}> {
     const fa = `fa=${settings.flashAttention ? "on" : "off"}`;
-    return settings.tool === "llama-completion"
-        ? {name: `native-big ${fa}`, mode: "native-big", settings}
-        : {name: `native-speculative ${settings.tool === "llama-speculative" ? "llama-speculative" : "simple"} n=${settings.draftMax} ${fa}`, mode: "native-speculative", settings};
+    const drafter = settings.tool === "llama-speculative" ? "llama-speculative"
+        : settings.specType == null ? "simple" : `simple ${settings.specType}`;
+    const name = settings.tool === "llama-completion"
+        ? `native-big ${fa}`
+        : `native-speculative ${drafter}${settings.draftMax == null ? "" : ` n=${settings.draftMax}`} ${fa}`;
+    return {name: name + suffix, mode: settings.tool === "llama-completion" ? "native-big" : "native-speculative", settings, ...(baseline == null ? {} : {baseline})};
 }
 
 /**
@@ -129,45 +144,55 @@ export function gridCombinations(grid: BenchGrid, mode: DecodingMode): {label: s
 
 /**
  * The rows of a bench run for `modes` (the big row always comes first). With `sampling` at a
- * temperature above 0, each mode also gets rows that sample: big, speculative (always strict), and
- * per BiLD drafting rule, strict BiLD and lossy BiLD at the paper's α_RB; their speed-ups are over
- * the big model sampling alike.
+ * temperature above 0, each mode also gets rows that sample: big, speculative and lookup (always
+ * strict), and per BiLD drafting rule, strict BiLD and lossy BiLD at the paper's α_RB; their
+ * speed-ups are over the big model sampling alike, and llama.cpp's rows then sample alike too.
+ * `penalty` (the repetition penalties) applies to every row; node-llama-cpp's speculative decoding
+ * (the peer) has no such setting of llama.cpp's semantics and is left out under one.
  */
-export function benchRowSpecs(modes: readonly BenchMode[], grid: BenchGrid, sampling: DecodingSettings = {}): BenchRowSpec[] {
-    const rows: BenchRowSpec[] = [{name: "big", mode: "big", settings: {mode: "big"}}];
+export function benchRowSpecs(modes: readonly BenchMode[], grid: BenchGrid, sampling: DecodingSettings = {}, penalty: DecodingSettings = {}): BenchRowSpec[] {
+    const rows: BenchRowSpec[] = [{name: "big", mode: "big", settings: {...penalty, mode: "big"}}];
     if (modes.includes("little"))
-        rows.push({name: "little", mode: "little", settings: {mode: "little"}});
-    for (const mode of ["speculative", "bild"] as const)
+        rows.push({name: "little", mode: "little", settings: {...penalty, mode: "little"}});
+    for (const mode of ["speculative", "bild", "lookup"] as const)
         if (modes.includes(mode))
             for (const {label, settings} of gridCombinations(grid, mode))
-                rows.push({name: `${mode} ${label}`, mode, settings: {mode, ...settings}});
-    if (sampling.temperature != null && sampling.temperature > 0)
-        rows.push(...sampledRowSpecs(modes, grid, sampling));
-    if (modes.includes("peer"))
+                rows.push({name: `${mode} ${label}`, mode, settings: {...penalty, mode, ...settings}});
+    const sampled = sampling.temperature != null && sampling.temperature > 0;
+    if (sampled)
+        rows.push(...sampledRowSpecs(modes, grid, sampling, penalty));
+    if (modes.includes("peer") && Object.keys(penalty).length === 0)
         for (const settings of PEER_GRID)
             rows.push({
                 name: `peer min=${settings.minTokens} max=${settings.maxTokens} conf=${settings.minConfidence}` + (settings === PEER_DEFAULT_SETTINGS ? " (default)" : ""),
                 mode: "peer",
                 settings
             });
-    rows.push(...NATIVE_GRID.map(nativeRow).filter((row) => modes.includes(row.mode)));
+    const decoding = {...penalty, ...(sampled ? {...sampling, seed: sampling.seed ?? BENCH_SEED} : {})};
+    const suffix = sampled ? sampledSuffix(sampling) : "";
+    rows.push(...NATIVE_GRID.map((settings) => nativeRow({...settings, decoding}, suffix, sampled ? `big${suffix}` : undefined))
+        .filter((row) => modes.includes(row.mode)));
     return rows;
 }
+
+const sampledSuffix = (sampling: DecodingSettings) =>
+    ` T=${sampling.temperature}` + (sampling.topP == null ? "" : ` p=${sampling.topP}`) + (sampling.topK == null ? "" : ` k=${sampling.topK}`);
 
 /** The part of `grid` that sweeps one rule's alternatives. */
 const gridOfRule = (grid: BenchGrid, rule: SettingSpec["rule"]): BenchGrid =>
     Object.fromEntries(GRID_SETTINGS.filter((name) => settingSpec(name).rule === rule && grid[name] != null).map((name) => [name, grid[name]]));
 
-function sampledRowSpecs(modes: readonly BenchMode[], grid: BenchGrid, sampling: DecodingSettings): BenchRowSpec[] {
-    const suffix = ` T=${sampling.temperature}` + (sampling.topP == null ? "" : ` p=${sampling.topP}`) + (sampling.topK == null ? "" : ` k=${sampling.topK}`);
+function sampledRowSpecs(modes: readonly BenchMode[], grid: BenchGrid, sampling: DecodingSettings, penalty: DecodingSettings): BenchRowSpec[] {
+    const suffix = sampledSuffix(sampling);
     const baseline = `big${suffix}`;
-    const sampled = {...sampling, seed: sampling.seed ?? BENCH_SEED};
-    const row = (name: string, mode: "big" | "speculative" | "bild", settings: DecodingSettings): BenchRowSpec =>
+    const sampled = {...penalty, ...sampling, seed: sampling.seed ?? BENCH_SEED};
+    const row = (name: string, mode: "big" | "speculative" | "bild" | "lookup", settings: DecodingSettings): BenchRowSpec =>
         ({name: `${name}${suffix}`, mode, settings: {...settings, ...sampled, mode}, baseline});
     const rows = [row("big", "big", {})];
-    if (modes.includes("speculative"))
-        for (const {label, settings} of gridCombinations(grid, "speculative"))
-            rows.push(row(`speculative ${label}`, "speculative", settings));
+    for (const mode of ["speculative", "lookup"] as const)
+        if (modes.includes(mode))
+            for (const {label, settings} of gridCombinations(grid, mode))
+                rows.push(row(`${mode} ${label}`, mode, settings));
     if (modes.includes("bild"))
         for (const {label, settings} of gridCombinations(gridOfRule(grid, "drafting"), "bild")) {
             rows.push(row(`bild strict ${label}`, "bild", {...settings, strict: true}));

@@ -4,7 +4,10 @@ import type {PeerSettings} from "../engine/PeerSpeculativeDecoder.js";
 import type {Token} from "../engine/ModelSequence.js";
 import type {NativeSettings} from "./nativeTools.js";
 
-export type BenchMode = "big" | "little" | "speculative" | "bild" | "peer" | "native-big" | "native-speculative" | "oracle";
+export type BenchMode = "big" | "little" | "speculative" | "bild" | "lookup" | "peer" | "native-big" | "native-speculative" | "oracle";
+
+/** The modes our decoder runs. */
+type DecoderMode = "big" | "little" | "speculative" | "bild" | "lookup";
 
 /** Rows run by another program than our decoder: a failure there is recorded, not fatal. */
 export const isExternalMode = (mode: BenchMode): mode is "peer" | "native-big" | "native-speculative" =>
@@ -13,19 +16,19 @@ export const isExternalMode = (mode: BenchMode): mode is "peer" | "native-big" |
 /** A row to run: one of our strategies with its options, node-llama-cpp's speculative decoding, or one of llama.cpp's own tools. */
 export type BenchRowSpec =
     | {
-        readonly name: string, readonly mode: "big" | "little" | "speculative" | "bild", readonly settings: DecodingSettings,
+        readonly name: string, readonly mode: DecoderMode, readonly settings: DecodingSettings,
         /** Row whose tokens/s the speed-up divides by: the big row sampled alike, for sampled rows. Defaults to the big row. */
         readonly baseline?: string
     }
     | {readonly name: string, readonly mode: "peer", readonly settings: PeerSettings}
-    | {readonly name: string, readonly mode: "native-big" | "native-speculative", readonly settings: NativeSettings};
+    | {readonly name: string, readonly mode: "native-big" | "native-speculative", readonly settings: NativeSettings, readonly baseline?: string};
 
 /** Whether one of llama.cpp's own tools runs the row. */
 export const isNativeRow = (spec: BenchRowSpec): spec is Extract<BenchRowSpec, {mode: "native-big" | "native-speculative"}> =>
     spec.mode === "native-big" || spec.mode === "native-speculative";
 
 /** Whether our decoder runs the row (and its settings are decoding settings). */
-export const isDecoderRow = (spec: BenchRowSpec): spec is Extract<BenchRowSpec, {mode: "big" | "little" | "speculative" | "bild"}> => !isExternalMode(spec.mode);
+export const isDecoderRow = (spec: BenchRowSpec): spec is Extract<BenchRowSpec, {mode: DecoderMode}> => !isExternalMode(spec.mode);
 
 /** One row on one prompt. */
 export type BenchRecord = {
@@ -44,7 +47,9 @@ export type BenchRecord = {
     /** Tokens before the first difference from the big model's output. */
     prefixAgreement: number,
     /** Mean −log p_big of the generated tokens. */
-    meanNllBig: number
+    meanNllBig: number,
+    /** Generated tokens a 4-gram lookup over the prompt and the output before them predicts (see `repeatPredicted`). */
+    repeatPredicted: number
 };
 
 /** One row over all prompts. Quality figures are means over prompts, 0–100. */
@@ -88,6 +93,13 @@ export type BenchRow = {
     discarded?: number,
     /** Share of wall time outside llama.cpp calls, %. */
     ownTimePct?: number,
+    /**
+     * Share of the row's generated tokens that a 4-gram lookup over the prompt and earlier output
+     * would have predicted, %: how much the workload repeats itself (a loop scores near 100).
+     */
+    repeatPct: number,
+    /** Set on the fastest lossless row of ours and the fastest native speculative row: the comparison that counts. */
+    best?: "ours" | "native",
     /** Why the row failed (a peer's or native tool's error, with the prompt); a failed row has no measurements. */
     error?: string
 };

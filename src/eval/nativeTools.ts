@@ -19,7 +19,9 @@ export type NativeSettings = {
      * `llama-speculative-simple`'s drafters (`--spec-type`, comma-separated): the draft model
      * (`draft-simple`, the default), its n-gram drafters (`ngram-mod`, `ngram-map-k`, …) or both.
      */
-    readonly specType?: string
+    readonly specType?: string,
+    /** Sampling and repetition penalties, as our rows of the same bench decode (greedy when absent). */
+    readonly decoding?: DecodingSettings
 };
 
 /** Whether the row drafts with the little model (then it is loaded, with its threads and draft length). */

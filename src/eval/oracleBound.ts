@@ -84,3 +84,23 @@ export function rankAmong(pairs: LogitPairs, token: Token): number {
             rank++;
     return rank;
 }
+
+/**
+ * The big calls of lookup drafting (no model drafts) if each run proposed exactly the tokens of
+ * the lookup's proposal that the big model then keeps: one call per run verifies it and appends
+ * big's token. `agreeing(position)` is how many of the proposal made after `position` output
+ * tokens match the output from there on.
+ */
+export function lookupOracleSchedule(outputLength: number, promptTokens: number, agreeing: (position: number) => number): OracleSchedule {
+    const big: number[] = [];
+    let pending = promptTokens;
+    let position = 0;
+    while (position < outputLength) {
+        const run = Math.min(agreeing(position), outputLength - position);
+        const reachesEnd = position + run === outputLength;
+        big.push(pending + run);
+        pending = 1;
+        position += reachesEnd ? run : run + 1;
+    }
+    return {little: [], big};
+}

@@ -2,9 +2,13 @@ import {Decoder} from "../decoding/Decoder.js";
 import type {ModelPair} from "../engine/ModelPair.js";
 import type {ModelSequence, Token} from "../engine/ModelSequence.js";
 import {PeerSpeculativeDecoder} from "../engine/PeerSpeculativeDecoder.js";
-import {isDecoderRow, isExternalMode, isNativeRow, type BenchRecord, type BenchRow, type BenchRowSpec} from "./benchTypes.js";
+import {isExternalMode, isNativeRow, type BenchRecord, type BenchRow, type BenchRowSpec} from "./benchTypes.js";
 import type {NativeTools} from "./nativeTools.js";
-import {oracleSchedule, rankAmong, scheduleCostMs, type CallCostCurve} from "./oracleBound.js";
+import {lookupOracleSchedule, oracleSchedule, rankAmong, scheduleCostMs, type CallCostCurve} from "./oracleBound.js";
+import {lookupPredictable} from "./repeatShare.js";
+import {LookupDrafter} from "../decoding/drafters/LookupDrafter.js";
+import {repetitionPenaltyOf} from "../decoding/sampling/SamplingOptions.js";
+import {DECODING_SETTINGS, type DecodingSettings} from "../decoding/settings/decodingSettings.js";
 import type {EvalPrompt} from "./promptFile.js";
 import {bleu, rougeL} from "./textMetrics.js";
 import {errorMessage} from "../errors.js";
@@ -65,7 +69,7 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
             if (isNativeRow(spec)) {
                 if (native == null)
                     throw new Error("native rows need the native tools (BenchInput.native)");
-                const generated = await native.generate(spec.settings, prompt.prompt, tokens);
+                const generated = await native.generate(spec.settings, prompt.prompt, tokens, spec.settings.decoding);
                 // Scored like every row: as tokens of our tokenizer, within the budget. A speculative
                 // tool may pass the budget by part of a draft: it is timed for the budget's share.
                 const kept = pair.tokenizer.encode(generated.text).slice(0, tokens);
@@ -115,8 +119,17 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
             little: await measureCostCurve(littleScorer, position, pair.contextSize, () => 1),
             big: await measureCostCurve(bigScorer, position, pair.contextSize, (tokens) => Math.min(tokens, 32))
         };
-        const oracleRecords = await oracleRuns(records.filter((record) => record.row === bigSpec.name), promptTokens, littleScorer, costCurves);
-        return {rows: aggregateRows(rows, [...records, ...oracleRecords], bigSpec.name, failures), records: [...records, ...oracleRecords], costCurves};
+        // The lookup bounds follow the lookup rows' n-grams.
+        const ngrams = [...new Set(rows.filter((row) => row.mode === "lookup")
+            .map((row) => (row.settings as {lookupNgram?: number}).lookupNgram ?? DECODING_SETTINGS.lookupNgram.default))].sort();
+        const oracles = await oracleRuns(
+            records.filter((record) => record.row === bigSpec.name), promptTokens, littleScorer, costCurves, bigSpec.settings as DecodingSettings, ngrams
+        );
+        return {
+            rows: aggregateRows(rows, [...records, ...oracles.records], bigSpec.name, failures, oracles.rows),
+            records: [...records, ...oracles.records],
+            costCurves
+        };
     } finally {
         await peer?.[Symbol.asyncDispose]();
         await littleScorer[Symbol.asyncDispose]();
@@ -150,7 +163,8 @@ async function scoreRuns(
             rougeLVsBig: rougeL(run.text, big.text),
             identicalToBig: prefixAgreement === big.tokens.length && run.tokens.length === big.tokens.length,
             prefixAgreement,
-            meanNllBig: await meanNll(bigScorer, promptTokens.get(prompt.id)!, run.tokens)
+            meanNllBig: await meanNll(bigScorer, promptTokens.get(prompt.id)!, run.tokens),
+            repeatPredicted: lookupPredictable(promptTokens.get(prompt.id)!, run.tokens)
         });
     }
     return records;
@@ -195,33 +209,61 @@ async function measureCostCurve(
 export const TREE_ORACLE_WIDTH = 2;
 
 /**
- * The oracles' times per prompt (BiLD's, and a token tree's of {@link TREE_ORACLE_WIDTH} candidates
- * per position); their output is the big model's, so their quality is big's.
+ * The oracles' times per prompt (BiLD's, a token tree's of {@link TREE_ORACLE_WIDTH} candidates
+ * per position, and lookup drafting's for each n-gram length in `ngrams`); their output is the big
+ * model's, so their quality is big's. The little model's candidates are read under the big row's
+ * repetition penalty, as it drafts under it.
  */
 async function oracleRuns(
     bigRecords: readonly BenchRecord[], promptTokens: ReadonlyMap<string, Token[]>, littleScorer: ModelSequence,
-    costCurves: {little: CallCostCurve, big: CallCostCurve}
-): Promise<BenchRecord[]> {
+    costCurves: {little: CallCostCurve, big: CallCostCurve}, bigSettings: DecodingSettings, ngrams: readonly number[]
+): Promise<{rows: string[], records: BenchRecord[]}> {
+    const penalty = repetitionPenaltyOf(bigSettings);
+    const lookupRows = ngrams.map((ngram) => ({ngram, row: `oracle, lookup ng=${ngram} (bound)`}));
     const records: BenchRecord[] = [];
     for (const big of bigRecords) {
         const prompt = promptTokens.get(big.promptId)!;
         await littleScorer.truncate(0);
         // One pass reads the little model's best candidates along big's path: rank 1 is its argmax.
-        const candidates = await littleScorer.evaluateLogits([...prompt, ...big.tokens], big.tokens.length + 1, TREE_ORACLE_WIDTH);
+        const candidates = await littleScorer.evaluateLogits([...prompt, ...big.tokens], big.tokens.length + 1, TREE_ORACLE_WIDTH, penalty);
         const ranks = big.tokens.map((token, i) => rankAmong(candidates[i]!, token));
         for (const [row, width] of [[ORACLE_ROW, 1], [TREE_ORACLE_ROW, TREE_ORACLE_WIDTH]] as const) {
             const ms = scheduleCostMs(oracleSchedule(ranks, prompt.length, width), costCurves.little, costCurves.big);
             records.push({...big, row, ms, stats: undefined});
         }
+        for (const {ngram, row} of lookupRows) {
+            const agreeing = await lookupAgreement(prompt, big.tokens, ngram);
+            const ms = scheduleCostMs(lookupOracleSchedule(big.tokens.length, prompt.length, (position) => agreeing[position]!), costCurves.little, costCurves.big);
+            records.push({...big, row, ms, stats: undefined});
+        }
     }
-    return records;
+    return {rows: [ORACLE_ROW, TREE_ORACLE_ROW, ...lookupRows.map(({row}) => row)], records};
+}
+
+/** Per output position, how many tokens of the lookup drafter's proposal there (up to 64) match the output from there on. */
+async function lookupAgreement(prompt: readonly Token[], output: readonly Token[], ngram: number): Promise<number[]> {
+    const drafter = new LookupDrafter(ngram, DECODING_SETTINGS.draftTokens.max);
+    const agreeing: number[] = [];
+    for (let position = 0; position < output.length; position++) {
+        const tokens = [...prompt, ...output.slice(0, position)];
+        let run = 0;
+        for await (const {token} of drafter.propose(tokens)) {
+            if (token !== output[position + run])
+                break;
+            tokens.push(token);
+            run++;
+        }
+        agreeing.push(run);
+    }
+    return agreeing;
 }
 
 export const ORACLE_ROW = "oracle (bound)";
 export const TREE_ORACLE_ROW = `oracle, top-${TREE_ORACLE_WIDTH} tree (bound)`;
 
 function aggregateRows(
-    specs: readonly BenchRowSpec[], records: readonly BenchRecord[], bigRow: string, failures: ReadonlyMap<string, string>
+    specs: readonly BenchRowSpec[], records: readonly BenchRecord[], bigRow: string, failures: ReadonlyMap<string, string>,
+    oracleRows: readonly string[]
 ): BenchRow[] {
     const summarize = (name: string, mode: BenchRow["mode"], settings: BenchRow["settings"], baseline: string): BenchRow => {
         const mine = records.filter((record) => record.row === name);
@@ -242,9 +284,10 @@ function aggregateRows(
             exactMatchPct: 100 * mine.filter((record) => record.identicalToBig).length / mine.length,
             prefixAgreementPct: 0,
             meanNllBig: sum(mine.map((record) => record.meanNllBig * record.tokens.length)) / Math.max(tokens, 1),
+            repeatPct: 100 * sum(mine.map((record) => record.repeatPredicted)) / Math.max(tokens, 1),
             ...(failures.has(name) ? {error: failures.get(name)} : {})
         };
-        if (mode === "bild" || mode === "speculative") {
+        if (mode === "bild" || mode === "speculative" || mode === "lookup") {
             row.fallbacks = sum(stats.map((s) => s.fallbacks));
             row.rollbacks = sum(stats.map((s) => s.rollbacks));
             row.discarded = sum(stats.map((s) => s.discarded));
@@ -260,9 +303,8 @@ function aggregateRows(
         return row;
     };
     const rows = [
-        ...specs.map((spec) => summarize(spec.name, spec.mode, spec.settings, (isDecoderRow(spec) ? spec.baseline : undefined) ?? bigRow)),
-        summarize(ORACLE_ROW, "oracle", {}, bigRow),
-        summarize(TREE_ORACLE_ROW, "oracle", {}, bigRow)
+        ...specs.map((spec) => summarize(spec.name, spec.mode, spec.settings, (spec.mode === "peer" ? undefined : spec.baseline) ?? bigRow)),
+        ...oracleRows.map((name) => summarize(name, "oracle", {}, bigRow))
     ];
     const big = rows.find((row) => row.name === bigRow)!;
     const bigTokens = sum(records.filter((record) => record.row === bigRow).map((record) => record.tokens.length));
@@ -271,12 +313,29 @@ function aggregateRows(
         row.rougeLDelta = row.rougeL - big.rougeL;
         row.prefixAgreementPct = 100 * sum(records.filter((record) => record.row === row.name).map((record) => record.prefixAgreement)) / Math.max(bigTokens, 1);
     }
+    markBest(rows, (row) => row.mode === "native-speculative", "native");
+    // Ours: lossless rows only (every output the big model's), sampled or greedy alike.
+    markBest(rows, (row) => ["bild", "speculative", "lookup"].includes(row.mode) && row.exactMatchPct === 100 && isLossless(row.settings as DecodingSettings), "ours");
     const nativeBig = rows.filter((row) => row.mode === "native-big" && row.error == null)
         .reduce<BenchRow | undefined>((best, row) => best == null || row.tokensPerSecond > best.tokensPerSecond ? row : best, undefined);
     if (nativeBig != null)
         for (const row of rows.filter((row) => row.baseline === bigRow && row.error == null))
             row.speedupOverNativeBig = row.tokensPerSecond / nativeBig.tokensPerSecond;
     return rows;
+}
+
+/** Lossless by its settings: no lossy rollback threshold (BiLD's α_RB = 0 is lossless under greedy decoding). */
+const isLossless = (settings: DecodingSettings) =>
+    settings.rollbackThreshold == null || (settings.rollbackThreshold === 0 && (settings.temperature ?? 0) === 0);
+
+/** Sets `best` on the fastest row of those `among` picks, per baseline (greedy and sampled rows apart). */
+function markBest(rows: BenchRow[], among: (row: BenchRow) => boolean, label: NonNullable<BenchRow["best"]>): void {
+    for (const baseline of new Set(rows.map((row) => row.baseline))) {
+        const candidates = rows.filter((row) => row.baseline === baseline && row.error == null && among(row));
+        const best = candidates.reduce<BenchRow | undefined>((fastest, row) => fastest == null || row.tokensPerSecond > fastest.tokensPerSecond ? row : fastest, undefined);
+        if (best != null)
+            best.best = label;
+    }
 }
 
 function median(values: readonly number[]): number {

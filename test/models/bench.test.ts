@@ -11,7 +11,7 @@ import {DEFAULT_NATIVE_BIN_DIR} from "../../src/eval/nativeTools.js";
 const nativeToolsBuilt = await access(path.join(DEFAULT_NATIVE_BIN_DIR, "llama-completion")).then(() => true, () => false);
 
 type Row = {name: string, mode: string, settings: object, speedup: number, rougeL: number, rougeLDelta: number,
-    exactMatchPct: number, tokensPerSecond: number, bound: boolean};
+    exactMatchPct: number, tokensPerSecond: number, bound: boolean, repeatPct: number, best?: string};
 
 describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long enough to fill most of the context)", () => {
     let folder: string;
@@ -45,7 +45,8 @@ describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long 
         assert.deepEqual(results.settings.threads, {big: oneWorker ? (await getEngineLlama()).cpuMathCores : 1, little: 1});
         const rows: Row[] = results.rows;
         assert.deepEqual(rows.map((row) => row.mode), [
-            "big", "little", "speculative", "bild", "bild", "big", "speculative", "bild", "bild", "peer", "peer", "peer", "peer", "peer", "oracle", "oracle"
+            "big", "little", "speculative", "bild", "bild", "lookup", "lookup", "big", "speculative", "lookup", "lookup", "bild", "bild",
+            "peer", "peer", "peer", "peer", "peer", "oracle", "oracle", "oracle", "oracle"
         ]);
         const sampledBig = rows.find((row) => row.name === "big T=0.8")!;
         assert.equal(sampledBig.speedup, 1);
@@ -59,10 +60,16 @@ describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long 
         assert.equal(big.rougeLDelta, 0);
         assert.equal(big.exactMatchPct, 100);
         for (const lossless of rows.filter((row) => !row.name.includes("T=") &&
-            (row.mode === "speculative" || row.mode === "peer" || row.mode === "oracle" || row.name === "bild fb=0.4 rb=0")))
+            (["speculative", "lookup", "peer", "oracle"].includes(row.mode) || row.name === "bild fb=0.4 rb=0")))
             assert.equal(lossless.exactMatchPct, 100, `${lossless.name} reproduces big`);
-        const [oracle, tree] = rows.slice(-2);
+        for (const row of rows)
+            assert.ok(row.repeatPct >= 0 && row.repeatPct <= 100, `${row.name} repeatPct ${row.repeatPct}`);
+        const oracle = rows.find((row) => row.name === "oracle (bound)");
+        const tree = rows.find((row) => row.name === "oracle, top-2 tree (bound)");
         assert.ok(oracle!.bound && tree!.bound);
+        assert.deepEqual(rows.filter((row) => row.name.startsWith("oracle, lookup")).map((row) => row.name),
+            ["oracle, lookup ng=2 (bound)", "oracle, lookup ng=3 (bound)"], "a lookup bound per n-gram length of the lookup rows");
+        assert.equal(rows.filter((row) => row.best === "ours").length, 2, "the fastest lossless row of ours, greedy and sampled");
         // Agreeing within the top 2 merges runs; one more token in a batch costs less than one more call.
         assert.ok(tree!.tokensPerSecond >= oracle!.tokensPerSecond, `${tree!.name} ${tree!.tokensPerSecond} vs ${oracle!.tokensPerSecond}`);
         assert.equal(results.records.length, 4 * rows.length);
@@ -79,7 +86,8 @@ describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long 
             const rows: (Row & {speedupOverNativeBig?: number, acceptancePct?: number, error?: string})[] =
                 JSON.parse(await readFile(path.join(out, "results.json"), "utf8")).rows;
             const native = rows.filter((row) => row.mode.startsWith("native-"));
-            assert.equal(native.length, 8);
+            assert.equal(native.length, 16, "big ×2, the draft model ×6, n-gram drafters ×4 alone and ×4 beside the draft model");
+            assert.equal(native.filter((row) => row.best === "native").length, 1);
             for (const row of native) {
                 assert.equal(row.error, undefined);
                 assert.equal(row.exactMatchPct, 100, `${row.name} reproduces big`);
@@ -90,6 +98,25 @@ describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long 
             for (const row of rows.filter((row) => !row.bound))
                 assert.ok(Math.abs(row.speedupOverNativeBig! - row.tokensPerSecond / fastestNativeBig) < 1e-9, row.name);
         });
+
+    it("applies a repetition penalty to every row: lossless rows write the penalised big output (native-big too, when built)", async () => {
+        const out = path.join(folder, "penalty");
+        const modes = ["bild", "lookup", "peer", ...(nativeToolsBuilt ? ["native-big"] : [])];
+        const run = await runCli([
+            "bench", "--big", BUNDLED_PAIR.big, "--little", BUNDLED_PAIR.little, "--prompts", FIXTURE_PROMPTS, "--limit", "2", "--max-tokens", "24",
+            "--modes", ...modes, "--grid", "run-confidence=0.05", "rollback-threshold=0", "lookup-ngram=2", "--repeat-penalty", "1.3", "--out", out
+        ]);
+        assert.equal(run.code, 0, run.stderr);
+        const results = JSON.parse(await readFile(path.join(out, "results.json"), "utf8"));
+        assert.deepEqual(results.settings.penalty, {repeatPenalty: 1.3});
+        const rows: (Row & {settings: {repeatPenalty?: number, decoding?: {repeatPenalty?: number}}})[] = results.rows;
+        assert.ok(!rows.some((row) => row.mode === "peer"), "node-llama-cpp's speculative decoding has no llama.cpp penalty: left out");
+        for (const row of rows.filter((row) => !row.bound)) {
+            assert.equal(row.settings.repeatPenalty ?? row.settings.decoding?.repeatPenalty, 1.3, row.name);
+            if (row.mode !== "oracle")
+                assert.equal(row.exactMatchPct, 100, `${row.name} writes the penalised big output`);
+        }
+    });
 
     it("names the line of a malformed prompt file and exits with code 2", async () => {
         const prompts = path.join(folder, "bad.jsonl");

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import {bleu, metricWords, rougeL} from "../../src/eval/textMetrics.js";
 import {paretoFrontier} from "../../src/eval/paretoFrontier.js";
 import {frontierSvg} from "../../src/eval/frontierPlot.js";
-import {callCost, oracleSchedule, rankAmong, scheduleCostMs} from "../../src/eval/oracleBound.js";
+import {callCost, lookupOracleSchedule, oracleSchedule, rankAmong, scheduleCostMs} from "../../src/eval/oracleBound.js";
+import {lookupPredictable} from "../../src/eval/repeatShare.js";
 import {parsePromptLines} from "../../src/eval/promptFile.js";
 import {benchRowSpecs, parseBenchGrid, parseModes} from "../../src/eval/benchRows.js";
 import {markdownTable} from "../../src/eval/benchReport.js";
@@ -98,6 +99,23 @@ describe("oracle bound", () => {
         const flat = [{tokens: 1, ms: 1}, {tokens: 100, ms: 100}];
         // little: 10 + 1; big: 12 tokens extrapolate to 7 + 2·8 = 23, 2 tokens cost 3.
         assert.equal(scheduleCostMs({little: [10, 1], big: [12, 2]}, flat, curve), 37);
+    });
+});
+
+describe("lookup bound and loop share", () => {
+    it("the lookup bound verifies each agreeing run with big's token in one call, the prompt in the first", () => {
+        // Runs of 2, then none, then 3 reaching the end: calls feed prompt+2, 1+0, 1+3.
+        const agreeing = [2, 0, 0, 0, 3, 0, 0];
+        assert.deepEqual(lookupOracleSchedule(7, 10, (position) => agreeing[position]!), {little: [], big: [12, 1, 4]});
+        assert.deepEqual(lookupOracleSchedule(3, 5, () => 0), {little: [], big: [5, 1, 1]});
+    });
+
+    it("counts the tokens a 4-gram lookup over prompt and earlier output predicts", () => {
+        // Prompt 1 2 3 4 5 1 2 3 4: the output 5 follows "1 2 3 4" as before, then 1, 2 do too, 9 does not.
+        assert.equal(lookupPredictable([1, 2, 3, 4, 5, 1, 2, 3, 4], [5, 1, 2, 9]), 3);
+        assert.equal(lookupPredictable([1, 2], [3, 4, 5, 6]), 0, "nothing repeats");
+        // A loop of period 3: a 4-gram first recurs at the output's 8th token, which it and the 9th are then predicted from.
+        assert.equal(lookupPredictable([0], [7, 8, 9, 7, 8, 9, 7, 8, 9]), 2);
     });
 });
 

@@ -98,6 +98,7 @@ describe("strict sampling is exact (scripted models, chi-square over the first t
         ["speculative, k = 4", {mode: "speculative"}],
         ["bild strict", {mode: "bild", strict: true, fallbackThreshold: 0.2}],
         ["bild, α_RB = 0 (exact, fewer drafts kept)", {mode: "bild", rollbackThreshold: 0, fallbackThreshold: 0.2}],
+        ["bild strict, lookup first (n = 1)", {mode: "bild", strict: true, fallbackThreshold: 0.2, draftLookup: 1}],
         ["big", {mode: "big"}]
     ];
     for (const [name, options] of exact)

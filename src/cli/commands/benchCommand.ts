@@ -11,6 +11,8 @@ import {addModelOptions, type ModelCliOptions} from "../modelOptions.js";
 import {checkSettings} from "../../decoding/settings/decodingSettings.js";
 import {getEngineLlama} from "../../engine/getEngineLlama.js";
 
+const PENALTY_SETTINGS = ["repeatPenalty", "repeatLastN", "frequencyPenalty", "presencePenalty"] as const;
+
 type BenchCommandOptions = ModelCliOptions & BenchCliOptions & {
     modes: string[],
     out: string
@@ -19,10 +21,11 @@ type BenchCommandOptions = ModelCliOptions & BenchCliOptions & {
 export function createBenchCommand(): Command {
     const command = new Command("bench")
         .description("measure speed and quality of big, little, speculative, BiLD, node-llama-cpp's speculative decoding and the oracle bounds, side by side; " +
-            `with --temperature above 0 also sampled rows (seed ${BENCH_SEED}), whose speed-ups are over the big model sampling alike`);
+            `with --temperature above 0 also sampled rows (seed ${BENCH_SEED}), whose speed-ups are over the big model sampling alike; ` +
+            "repetition penalties apply to every row");
     addModelOptions(command);
     addBenchOptions(command);
-    addDecodingOptions(command, ["temperature", "topP", "topK", "minP"]);
+    addDecodingOptions(command, ["temperature", "topP", "topK", "minP", ...PENALTY_SETTINGS]);
     return command
         .addOption(new Option("--modes <mode...>", `rows to run (big always runs): ${ALL_BENCH_MODES.join(", ")}`).default([...ALL_BENCH_MODES]))
         .addOption(new Option("--out <dir>", "folder for results.json, table.md, frontier.svg and frontier.png").default("bench-out"))
@@ -31,10 +34,12 @@ export function createBenchCommand(): Command {
 
 async function runBenchCommand(options: BenchCommandOptions): Promise<void> {
     const modes = parseModes(options.modes);
-    const {temperature, topP, topK, minP} = decodingSettingsOf(options);
+    const given = decodingSettingsOf(options);
+    const {temperature, topP, topK, minP} = given;
     const sampling = {temperature, topP, topK, minP};
-    checkSettings(sampling, "big");
-    const rows = benchRowSpecs(modes, benchGrid(options), sampling);
+    const penalty = Object.fromEntries(PENALTY_SETTINGS.filter((name) => given[name] !== undefined).map((name) => [name, given[name]]));
+    checkSettings({...sampling, ...penalty}, "big");
+    const rows = benchRowSpecs(modes, benchGrid(options), sampling, penalty);
     const {output, prompts, threads} = await runBenchFromOptions(options, rows, "bench");
     const reported = modes.includes("oracle") ? output.rows : output.rows.filter((row) => row.mode !== "oracle");
     const table = markdownTable(reported);
@@ -56,7 +61,7 @@ async function runBenchCommand(options: BenchCommandOptions): Promise<void> {
         settings: {
             threads,
             contextSize: options.contextSize, batchSize: options.batchSize, flashAttention: options.flashAttention, maxTokens, prompts: prompts.length,
-            promptFile: options.prompts, sampling
+            promptFile: options.prompts, sampling, penalty
         },
         costCurves: output.costCurves,
         rows: reported,

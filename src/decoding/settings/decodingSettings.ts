@@ -151,6 +151,16 @@ export const DECODING_SETTINGS = {
         doc: "lookup: tokens matched before what followed them is proposed"
     },
     /**
+     * BiLD and speculative decoding with lookup drafting first (`LookupFirstDrafter`): where the
+     * last n tokens occurred before, propose what followed them (up to `maxLittleTokens` in bild
+     * mode, `draftTokens` in speculative) instead of asking the little model; 0 drafts with the
+     * little model alone. Defaults to 0 (docs/benchmarks.md has what each regime measured).
+     */
+    draftLookup: {
+        kind: "integer", min: 0, max: 16, default: 0, metavar: "n", modes: ["bild", "speculative"], server: "bild", short: "lk",
+        doc: "bild and speculative: where the last n tokens occurred before, draft what followed them instead of asking the little model (0: off)"
+    },
+    /**
      * llama.cpp's repeat penalty (`--repeat-penalty`): the logit of each token in the last
      * `repeatLastN` tokens (prompt included) is divided by it, multiplied where it is ≤ 0; greedy or
      * sampled, before every other adjustment, in every mode and for both models. Defaults to 1 (off).
