@@ -12,7 +12,7 @@ import type {NativeSettings} from "./nativeTools.js";
 const NGRAM_TYPES = ["ngram-simple", "ngram-map-k", "ngram-mod", "ngram-cache"];
 
 /** Values to sweep per setting: every combination is one row (a rule's alternatives are not combined). */
-export type BenchGrid = Readonly<Partial<Record<SettingName, readonly number[]>>>;
+export type BenchGrid = Readonly<Partial<Record<SettingName, readonly (number | boolean)[]>>>;
 
 /** The settings `--grid` may sweep: those with a row label in the settings table. */
 export const GRID_SETTINGS = SETTING_NAMES.filter((name) => settingSpec(name).short != null);
@@ -73,7 +73,7 @@ function nativeRow(settings: NativeSettings, suffix: string, baseline: string | 
  * `fallback-threshold`) are dropped.
  */
 export function parseBenchGrid(specs: readonly string[]): BenchGrid {
-    const grid: Partial<Record<SettingName, readonly number[]>> = {...DEFAULT_BENCH_GRID};
+    const grid: Partial<Record<SettingName, readonly (number | boolean)[]>> = {...DEFAULT_BENCH_GRID};
     const given = new Set<SettingName>();
     const keys = GRID_SETTINGS.map(kebabCase).join(", ");
     for (const spec of specs) {
@@ -82,10 +82,11 @@ export function parseBenchGrid(specs: readonly string[]): BenchGrid {
         if (match == null || name == null)
             throw new BildUsageError(`bad grid "${spec}": write KEY=V1,V2,… with KEY one of ${keys}`);
         grid[name] = match[2]!.split(",").map((text) => {
-            const value = /^(inf|infinity)$/i.test(text.trim()) ? Number.POSITIVE_INFINITY : Number(text);
+            const value = settingSpec(name).kind === "boolean" ? {true: true, false: false}[text.trim()] ?? text
+                : /^(inf|infinity)$/i.test(text.trim()) ? Number.POSITIVE_INFINITY : Number(text);
             if (text.trim() === "" || !inRange(settingSpec(name), value))
                 throw new BildUsageError(`bad grid value "${text}" for ${match[1]}: use ${describeRange(settingSpec(name))}`);
-            return value;
+            return value as number | boolean;
         });
         given.add(name);
     }
@@ -104,7 +105,7 @@ export function parseModes(modes: readonly string[]): BenchMode[] {
     return ALL_BENCH_MODES.filter((mode) => mode === "big" || modes.includes(mode));
 }
 
-const formatNumber = (value: number) => value === Number.POSITIVE_INFINITY ? "inf" : String(value);
+const formatNumber = (value: number | boolean) => value === Number.POSITIVE_INFINITY ? "inf" : String(value);
 
 /** Seed of every sampled bench row, so that a bench run replays. */
 export const BENCH_SEED = 1;
@@ -117,8 +118,8 @@ export const BENCH_SEED = 1;
  */
 export function gridCombinations(grid: BenchGrid, mode: DecodingMode): {label: string, settings: DecodingSettings}[] {
     const names = GRID_SETTINGS.filter((name) => grid[name] != null && settingSpec(name).modes.includes(mode));
-    const factors: {name: SettingName, value: number}[][] = [];
-    const rules = new Map<string, {name: SettingName, value: number}[]>();
+    const factors: {name: SettingName, value: number | boolean}[][] = [];
+    const rules = new Map<string, {name: SettingName, value: number | boolean}[]>();
     for (const name of names) {
         const choices = grid[name]!.map((value) => ({name, value}));
         const rule = settingSpec(name).rule;
@@ -131,7 +132,7 @@ export function gridCombinations(grid: BenchGrid, mode: DecodingMode): {label: s
             factors.push(choices);
         }
     }
-    let combinations: {name: SettingName, value: number}[][] = [[]];
+    let combinations: {name: SettingName, value: number | boolean}[][] = [[]];
     for (const factor of factors)
         combinations = combinations.flatMap((combination) => factor.map((choice) => [...combination, choice]));
     const labelled = (name: SettingName) =>
@@ -194,7 +195,8 @@ function sampledRowSpecs(modes: readonly BenchMode[], grid: BenchGrid, sampling:
             for (const {label, settings} of gridCombinations(grid, mode))
                 rows.push(row(`${mode} ${label}`, mode, settings));
     if (modes.includes("bild"))
-        for (const {label, settings} of gridCombinations(gridOfRule(grid, "drafting"), "bild")) {
+        // Each drafting rule, with and without lookup first where the grid sweeps it; verification is fixed per row below.
+        for (const {label, settings} of gridCombinations({...gridOfRule(grid, "drafting"), ...(grid.draftLookup == null ? {} : {draftLookup: grid.draftLookup})}, "bild")) {
             rows.push(row(`bild strict ${label}`, "bild", {...settings, strict: true}));
             rows.push(row(`bild ${label} rb=${DEFAULT_ROLLBACK_THRESHOLD}`, "bild", {...settings, rollbackThreshold: DEFAULT_ROLLBACK_THRESHOLD}));
         }

@@ -314,8 +314,12 @@ function aggregateRows(
         row.prefixAgreementPct = 100 * sum(records.filter((record) => record.row === row.name).map((record) => record.prefixAgreement)) / Math.max(bigTokens, 1);
     }
     markBest(rows, (row) => row.mode === "native-speculative", "native");
-    // Ours: lossless rows only (every output the big model's), sampled or greedy alike.
-    markBest(rows, (row) => ["bild", "speculative", "lookup"].includes(row.mode) && row.exactMatchPct === 100 && isLossless(row.settings as DecodingSettings), "ours");
+    // Ours: lossless rows only: greedy ones that wrote the big model's output every time, sampled ones that verify strictly.
+    markBest(rows, (row) => {
+        const settings = row.settings as DecodingSettings;
+        const greedy = (settings.temperature ?? 0) === 0;
+        return ["bild", "speculative", "lookup"].includes(row.mode) && isLossless(settings) && (!greedy || row.exactMatchPct === 100);
+    }, "ours");
     const nativeBig = rows.filter((row) => row.mode === "native-big" && row.error == null)
         .reduce<BenchRow | undefined>((best, row) => best == null || row.tokensPerSecond > best.tokensPerSecond ? row : best, undefined);
     if (nativeBig != null)

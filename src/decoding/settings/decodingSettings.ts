@@ -190,7 +190,7 @@ export const DECODING_SETTINGS = {
      * little model's plain logits (still lossless: the big model verifies). Defaults to true.
      */
     draftPenalty: {
-        kind: "boolean", default: true, modes: ["bild", "speculative"], server: "bild",
+        kind: "boolean", default: true, modes: ["bild", "speculative"], server: "bild", short: "dp",
         doc: "apply the repetition penalties to the little model's drafts too"
     },
     /** Softmax temperature; 0 picks the most likely token (greedy, what BiLD's guarantees are stated for). Defaults to 0. */
