@@ -25,7 +25,7 @@ export type NativeSettings = {
 };
 
 /** Whether the row drafts with the little model (then it is loaded, with its threads and draft length). */
-export const usesDraftModel = (settings: NativeSettings) =>
+const usesDraftModel = (settings: NativeSettings) =>
     settings.tool === "llama-speculative" || (settings.specType ?? "draft-simple").split(",").some((type) => type.startsWith("draft-"));
 
 /**

@@ -74,6 +74,23 @@ describe("llama.cpp's own tools as bench rows", () => {
         assert.deepEqual([after("-md"), after("-td"), after("--spec-draft-n-max"), after("--spec-type"), after("-fa")], ["little.gguf", "1", "3", "draft-simple", "on"]);
     });
 
+    it("passes our sampling and penalty settings as llama.cpp's flags, its defaults written out, and n-gram types without the draft model", async () => {
+        const tools = await NativeTools.find(dir, MODELS) as NativeTools;
+        await tools.generate({tool: "llama-speculative-simple", flashAttention: false, specType: "ngram-mod"}, "x", 8,
+            {temperature: 0.7, topP: 0.95, frequencyPenalty: -0.5, repeatPenalty: 1.2});
+        const args = (await readFile(path.join(dir, "llama-speculative-simple.args"), "utf8")).split("\n");
+        const after = (flag: string) => args[args.indexOf(flag) + 1];
+        assert.deepEqual(
+            ["--temp", "--top-p", "--top-k", "--min-p", "--seed", "--repeat-penalty", "--repeat-last-n", "--frequency-penalty", "--presence-penalty", "--spec-type"].map(after),
+            ["0.7", "0.95", "40", "0", "1", "1.2", "64", "-0.5", "0", "ngram-mod"]
+        );
+        assert.ok(!args.includes("-md") && !args.includes("--spec-draft-n-max"), "no draft model for an n-gram drafter alone");
+        await tools.generate({tool: "llama-speculative-simple", flashAttention: false, specType: "ngram-mod,draft-simple", draftMax: 3}, "x", 8);
+        const combined = (await readFile(path.join(dir, "llama-speculative-simple.args"), "utf8")).split("\n");
+        assert.equal(combined[combined.indexOf("-md") + 1], "little.gguf");
+        assert.ok(!combined.includes("--top-p"), "greedy: no sampling flags");
+    });
+
     it("runs a tool again when its log lacks the timing lines, and fails when they never come", async () => {
         const flaky = await mkdtemp(path.join(os.tmpdir(), "bild-native-flaky-"));
         try {
