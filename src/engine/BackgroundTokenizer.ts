@@ -1,6 +1,9 @@
 import {Worker} from "node:worker_threads";
 import type {Token} from "./ModelSequence.js";
-import type {TokenizeReply} from "./tokenizerWorker.js";
+import type {TokenizeReply, TokenizeRequest} from "./tokenizerWorker.js";
+
+/** How long a closing worker may take to free its model and end before it is terminated. */
+const CLOSE_TIMEOUT_MS = 5000;
 
 /**
  * Tokenizes on a worker thread with a vocabulary-only copy of a model, so that a server's event
@@ -42,14 +45,31 @@ export class BackgroundTokenizer implements AsyncDisposable {
         const id = this.#nextId++;
         return new Promise((resolve, reject) => {
             this.#pending.set(id, {resolve, reject});
-            this.#worker.postMessage({id, text, specialTokens});
+            this.#worker.postMessage({id, text, specialTokens} satisfies TokenizeRequest);
         });
     }
 
+    /**
+     * Asks the worker to free its model and end (after its start, if it is still loading); only a
+     * worker that failed to start, or does not end within {@link CLOSE_TIMEOUT_MS}, is terminated:
+     * terminating one that holds the addon's native state aborts the process on a source build.
+     */
     public async [Symbol.asyncDispose](): Promise<void> {
         for (const request of this.#pending.values())
             request.reject(new Error("the tokenizer was shut down"));
         this.#pending.clear();
-        await this.#worker.terminate();
+        const exited = new Promise<void>((resolve) => this.#worker.once("exit", () => resolve()));
+        try {
+            await this.#ready;
+        } catch {
+            await this.#worker.terminate();
+            return;
+        }
+        this.#worker.postMessage({close: true} satisfies TokenizeRequest);
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<"late">((resolve) => timer = setTimeout(() => resolve("late"), CLOSE_TIMEOUT_MS));
+        if (await Promise.race([exited, late]) === "late")
+            await this.#worker.terminate();
+        clearTimeout(timer);
     }
 }

@@ -92,8 +92,9 @@ describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long 
                 assert.equal(row.error, undefined);
                 assert.equal(row.exactMatchPct, 100, `${row.name} reproduces big`);
             }
+            // An n-gram drafter alone may find nothing to draft in 2 × 16 tokens; the draft model always drafts.
             for (const row of native.filter((row) => row.mode === "native-speculative"))
-                assert.ok(row.acceptancePct! > 0 && row.acceptancePct! <= 100);
+                assert.ok(row.acceptancePct! >= 0 && row.acceptancePct! <= 100 && (row.acceptancePct! > 0 || !/ n=/.test(row.name)), `${row.name} ${row.acceptancePct}`);
             const fastestNativeBig = Math.max(...native.filter((row) => row.mode === "native-big").map((row) => row.tokensPerSecond));
             for (const row of rows.filter((row) => !row.bound))
                 assert.ok(Math.abs(row.speedupOverNativeBig! - row.tokensPerSecond / fastestNativeBig) < 1e-9, row.name);
