@@ -18,14 +18,18 @@ export type RepetitionPenalty = {
 /**
  * The window of each of the last `outputCount` positions of `cached` followed by `batch`: the up to
  * `lastN` tokens that end with that position's own token, as llama.cpp's sampler has accepted them
- * by the time it picks the next one.
+ * by the time it picks the next one. One buffer per call holds every window's tokens (the last
+ * `lastN - 1` before the outputs, then theirs); each window is a view into it, so a one-token call
+ * of the decode loop copies at most `lastN` tokens, and a batch of k outputs `lastN - 1 + k`.
  */
 export function penaltyWindows(cached: readonly Token[], batch: readonly Token[], outputCount: number, lastN: number): Uint32Array[] {
     const length = cached.length + batch.length;
-    const at = (index: number) => index < cached.length ? cached[index]! : batch[index - cached.length]!;
+    const first = Math.max(0, length - outputCount - (lastN - 1));
+    const buffer = new Uint32Array(length - first);
+    for (let index = first; index < length; index++)
+        buffer[index - first] = index < cached.length ? cached[index]! : batch[index - cached.length]!;
     return Array.from({length: outputCount}, (_, output) => {
-        const end = length - outputCount + output + 1;
-        const start = Math.max(0, end - lastN);
-        return Uint32Array.from({length: end - start}, (_, i) => at(start + i));
+        const end = length - outputCount + output + 1 - first;
+        return buffer.subarray(Math.max(0, end - lastN), end);
     });
 }
