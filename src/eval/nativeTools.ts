@@ -33,7 +33,7 @@ const usesDraftModel = (settings: NativeSettings) =>
  * llama.cpp's flags. Each is written out, its default included: llama.cpp's own defaults differ
  * from ours (top-p 0.95 and min-p 0.05 there, 1 and 0 here).
  */
-export function nativeDecodingFlags(settings: DecodingSettings): string[] {
+function nativeDecodingFlags(settings: DecodingSettings): string[] {
     const value = <K extends keyof typeof DECODING_SETTINGS>(name: K) => settings[name] ?? (DECODING_SETTINGS[name] as {default?: unknown}).default;
     const flags = [
         "--repeat-penalty", String(value("repeatPenalty")), "--repeat-last-n", String(value("repeatLastN")),

@@ -2,11 +2,10 @@ import {Decoder} from "../decoding/Decoder.js";
 import type {ModelPair} from "../engine/ModelPair.js";
 import type {ModelSequence, Token} from "../engine/ModelSequence.js";
 import {PeerSpeculativeDecoder} from "../engine/PeerSpeculativeDecoder.js";
-import {isExternalMode, isNativeRow, type BenchRecord, type BenchRow, type BenchRowSpec} from "./benchTypes.js";
+import {isDecoderRow, isExternalMode, isNativeRow, type BenchRecord, type BenchRow, type BenchRowSpec} from "./benchTypes.js";
 import type {NativeTools} from "./nativeTools.js";
 import {lookupOracleSchedule, oracleSchedule, rankAmong, scheduleCostMs, type CallCostCurve} from "./oracleBound.js";
-import {lookupPredictable} from "./repeatShare.js";
-import {LookupDrafter} from "../decoding/drafters/LookupDrafter.js";
+import {lookupAgreement, repeatPredicted} from "./lookupAgreement.js";
 import {repetitionPenaltyOf} from "../decoding/sampling/SamplingOptions.js";
 import {DECODING_SETTINGS, type DecodingSettings} from "../decoding/settings/decodingSettings.js";
 import type {EvalPrompt} from "./promptFile.js";
@@ -120,8 +119,8 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
             big: await measureCostCurve(bigScorer, position, pair.contextSize, (tokens) => Math.min(tokens, 32))
         };
         // The lookup bounds follow the lookup rows' n-grams.
-        const ngrams = [...new Set(rows.filter((row) => row.mode === "lookup")
-            .map((row) => (row.settings as {lookupNgram?: number}).lookupNgram ?? DECODING_SETTINGS.lookupNgram.default))].sort();
+        const ngrams = [...new Set(rows.filter(isDecoderRow).filter((row) => row.mode === "lookup")
+            .map((row) => row.settings.lookupNgram ?? DECODING_SETTINGS.lookupNgram.default))].sort();
         const oracles = await oracleRuns(
             records.filter((record) => record.row === bigSpec.name), promptTokens, littleScorer, costCurves, bigSpec.settings as DecodingSettings, ngrams
         );
@@ -164,7 +163,7 @@ async function scoreRuns(
             identicalToBig: prefixAgreement === big.tokens.length && run.tokens.length === big.tokens.length,
             prefixAgreement,
             meanNllBig: await meanNll(bigScorer, promptTokens.get(prompt.id)!, run.tokens),
-            repeatPredicted: lookupPredictable(promptTokens.get(prompt.id)!, run.tokens)
+            repeatPredicted: await repeatPredicted(promptTokens.get(prompt.id)!, run.tokens)
         });
     }
     return records;
@@ -232,30 +231,12 @@ async function oracleRuns(
             records.push({...big, row, ms, stats: undefined});
         }
         for (const {ngram, row} of lookupRows) {
-            const agreeing = await lookupAgreement(prompt, big.tokens, ngram);
+            const agreeing = await lookupAgreement(prompt, big.tokens, ngram, DECODING_SETTINGS.draftTokens.max);
             const ms = scheduleCostMs(lookupOracleSchedule(big.tokens.length, prompt.length, (position) => agreeing[position]!), costCurves.little, costCurves.big);
             records.push({...big, row, ms, stats: undefined});
         }
     }
     return {rows: [ORACLE_ROW, TREE_ORACLE_ROW, ...lookupRows.map(({row}) => row)], records};
-}
-
-/** Per output position, how many tokens of the lookup drafter's proposal there (up to 64) match the output from there on. */
-async function lookupAgreement(prompt: readonly Token[], output: readonly Token[], ngram: number): Promise<number[]> {
-    const drafter = new LookupDrafter(ngram, DECODING_SETTINGS.draftTokens.max);
-    const agreeing: number[] = [];
-    for (let position = 0; position < output.length; position++) {
-        const tokens = [...prompt, ...output.slice(0, position)];
-        let run = 0;
-        for await (const {token} of drafter.propose(tokens)) {
-            if (token !== output[position + run])
-                break;
-            tokens.push(token);
-            run++;
-        }
-        agreeing.push(run);
-    }
-    return agreeing;
 }
 
 export const ORACLE_ROW = "oracle (bound)";

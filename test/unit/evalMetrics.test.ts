@@ -4,7 +4,7 @@ import {bleu, metricWords, rougeL} from "../../src/eval/textMetrics.js";
 import {paretoFrontier} from "../../src/eval/paretoFrontier.js";
 import {frontierSvg} from "../../src/eval/frontierPlot.js";
 import {callCost, lookupOracleSchedule, oracleSchedule, rankAmong, scheduleCostMs} from "../../src/eval/oracleBound.js";
-import {lookupPredictable} from "../../src/eval/repeatShare.js";
+import {lookupAgreement, repeatPredicted} from "../../src/eval/lookupAgreement.js";
 import {parsePromptLines} from "../../src/eval/promptFile.js";
 import {benchRowSpecs, parseBenchGrid, parseModes} from "../../src/eval/benchRows.js";
 import {markdownTable} from "../../src/eval/benchReport.js";
@@ -110,12 +110,18 @@ describe("lookup bound and loop share", () => {
         assert.deepEqual(lookupOracleSchedule(3, 5, () => 0), {little: [], big: [5, 1, 1]});
     });
 
-    it("counts the tokens a 4-gram lookup over prompt and earlier output predicts", () => {
+    it("counts the tokens a 4-gram lookup over prompt and earlier output predicts", async () => {
         // Prompt 1 2 3 4 5 1 2 3 4: the output 5 follows "1 2 3 4" as before, then 1, 2 do too, 9 does not.
-        assert.equal(lookupPredictable([1, 2, 3, 4, 5, 1, 2, 3, 4], [5, 1, 2, 9]), 3);
-        assert.equal(lookupPredictable([1, 2], [3, 4, 5, 6]), 0, "nothing repeats");
+        assert.equal(await repeatPredicted([1, 2, 3, 4, 5, 1, 2, 3, 4], [5, 1, 2, 9]), 3);
+        assert.equal(await repeatPredicted([1, 2], [3, 4, 5, 6]), 0, "nothing repeats");
         // A loop of period 3: a 4-gram first recurs at the output's 8th token, which it and the 9th are then predicted from.
-        assert.equal(lookupPredictable([0], [7, 8, 9, 7, 8, 9, 7, 8, 9]), 2);
+        assert.equal(await repeatPredicted([0], [7, 8, 9, 7, 8, 9, 7, 8, 9]), 2);
+    });
+
+    it("the lookup agreement counts, per position, the proposal's tokens the output then has", async () => {
+        // n 2: after "1 2" the proposal is "3 4 1 2 …" (read on as it is kept); the output keeps 3, 4, then 9 differs.
+        assert.deepEqual(await lookupAgreement([1, 2, 3, 4, 1, 2], [3, 4, 9, 3], 2, 8), [2, 1, 0, 0]);
+        assert.deepEqual(await lookupAgreement([1, 2, 3, 4, 1, 2], [3, 4, 1, 2], 2, 3), [3, 3, 2, 1], "at most maxDraft, and up to the output's end");
     });
 });
 
