@@ -24,6 +24,16 @@ export type NativeSettings = {
     readonly decoding?: DecodingSettings
 };
 
+/**
+ * Whether the row's output is the big model's own (greedy) or a draw from its distribution
+ * (sampled). Not `llama-speculative` sampling: it drafts the draft model's most likely tokens but
+ * accepts them with the ratio meant for sampled drafts (`examples/speculative/speculative.cpp`),
+ * which favours the draft's argmax, so its sampled text is sharper than the big model's
+ * (docs/upstream.md §4).
+ */
+export const isLosslessNative = (settings: NativeSettings) =>
+    settings.tool !== "llama-speculative" || (settings.decoding?.temperature ?? 0) === 0;
+
 /** Whether the row drafts with the little model (then it is loaded, with its threads and draft length). */
 const usesDraftModel = (settings: NativeSettings) =>
     settings.tool === "llama-speculative" || (settings.specType ?? "draft-simple").split(",").some((type) => type.startsWith("draft-"));

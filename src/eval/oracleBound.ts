@@ -61,13 +61,19 @@ export function oracleSchedule(ranks: readonly number[], promptTokens: number, w
     return {little, big};
 }
 
-export function scheduleCostMs(schedule: OracleSchedule, littleCurve: CallCostCurve, bigCurve: CallCostCurve): number {
-    let ms = 0;
-    for (const tokens of schedule.little)
-        ms += callCost(littleCurve, tokens);
-    for (const tokens of schedule.big)
-        ms += callCost(bigCurve, tokens);
-    return ms;
+/** What one model's calls cost: the curve, and (when measured) its prompt call, which the curve would extrapolate. */
+export type CallPricing = {readonly curve: CallCostCurve, readonly prompt?: {readonly tokens: number, readonly ms: number}};
+
+/**
+ * Total milliseconds of a schedule. A first call that feeds the measured prompt costs the prompt's
+ * measured time plus what the rest of its tokens add to a one-token call.
+ */
+export function scheduleCostMs(schedule: OracleSchedule, little: CallPricing, big: CallPricing): number {
+    const cost = (calls: readonly number[], {curve, prompt}: CallPricing) => calls.reduce((ms, tokens, index) =>
+        ms + (index === 0 && prompt != null && tokens >= prompt.tokens
+            ? prompt.ms + callCost(curve, 1 + tokens - prompt.tokens) - callCost(curve, 1)
+            : callCost(curve, tokens)), 0);
+    return cost(schedule.little, little) + cost(schedule.big, big);
 }
 
 /** 1-based rank of `token` by logit among the candidates read, `Infinity` when not read. */

@@ -3,9 +3,11 @@ import type {ModelPair} from "../engine/ModelPair.js";
 import type {ModelSequence, Token} from "../engine/ModelSequence.js";
 import {PeerSpeculativeDecoder} from "../engine/PeerSpeculativeDecoder.js";
 import {isDecoderRow, isExternalMode, isNativeRow, type BenchRecord, type BenchRow, type BenchRowSpec} from "./benchTypes.js";
-import type {NativeTools} from "./nativeTools.js";
-import {lookupOracleSchedule, oracleSchedule, rankAmong, scheduleCostMs, type CallCostCurve} from "./oracleBound.js";
-import {lookupAgreement, repeatPredicted} from "./lookupAgreement.js";
+import {isLosslessNative, type NativeSettings, type NativeTools} from "./nativeTools.js";
+import type {CallCostCurve} from "./oracleBound.js";
+import {repeatPredicted} from "./lookupAgreement.js";
+import {boundRuns} from "./boundRuns.js";
+import type {RepetitionPenalty} from "../engine/RepetitionPenalty.js";
 import {repetitionPenaltyOf} from "../decoding/sampling/SamplingOptions.js";
 import {DECODING_SETTINGS, type DecodingSettings} from "../decoding/settings/decodingSettings.js";
 import type {EvalPrompt} from "./promptFile.js";
@@ -114,16 +116,21 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
 
         const records = await scoreRuns(kept, prompts, promptTokens, bigSpec.name, bigScorer);
         const position = Math.round(median([...promptTokens.values()].map((tokens) => tokens.length)));
+        // Calls are timed as the big row's decode makes them: under its penalty, which the little model drafts under too.
+        const penalty = repetitionPenaltyOf(bigSpec.settings as DecodingSettings);
         const costCurves = {
-            little: await measureCostCurve(littleScorer, position, pair.contextSize, () => 1),
-            big: await measureCostCurve(bigScorer, position, pair.contextSize, (tokens) => Math.min(tokens, 32))
+            little: await measureCostCurve(littleScorer, position, pair.contextSize, () => 1, penalty),
+            big: await measureCostCurve(bigScorer, position, pair.contextSize, (tokens) => Math.min(tokens, 32), penalty)
         };
-        // The lookup bounds follow the lookup rows' n-grams.
-        const ngrams = [...new Set(rows.filter(isDecoderRow).filter((row) => row.mode === "lookup")
-            .map((row) => row.settings.lookupNgram ?? DECODING_SETTINGS.lookupNgram.default))].sort();
-        const oracles = await oracleRuns(
-            records.filter((record) => record.row === bigSpec.name), promptTokens, littleScorer, costCurves, bigSpec.settings as DecodingSettings, ngrams
-        );
+        // The lookup bounds follow the n-grams of the lookup rows and of the lookup-first rows.
+        const decoderRows = rows.filter(isDecoderRow);
+        const ngramsOf = (values: readonly (number | undefined)[]) => [...new Set(values.filter((n) => n != null && n > 0))].sort() as number[];
+        const oracles = await boundRuns({
+            bigRecords: records.filter((record) => record.row === bigSpec.name), bigSettings: bigSpec.settings as DecodingSettings,
+            promptTokens, bigScorer, littleScorer, costCurves,
+            lookupNgrams: ngramsOf(decoderRows.filter((row) => row.mode === "lookup").map((row) => row.settings.lookupNgram ?? DECODING_SETTINGS.lookupNgram.default)),
+            lookupFirstNgrams: ngramsOf(decoderRows.filter((row) => row.mode === "bild").map((row) => row.settings.draftLookup))
+        });
         return {
             rows: aggregateRows(rows, [...records, ...oracles.records], bigSpec.name, failures, oracles.rows),
             records: [...records, ...oracles.records],
@@ -185,7 +192,7 @@ async function meanNll(scorer: ModelSequence, prompt: readonly Token[], tokens: 
  * Call sizes that would overflow the context are left out (the oracle extrapolates).
  */
 async function measureCostCurve(
-    sequence: ModelSequence, position: number, contextSize: number, outputs: (tokens: number) => number
+    sequence: ModelSequence, position: number, contextSize: number, outputs: (tokens: number) => number, penalty?: RepetitionPenalty
 ): Promise<CallCostCurve> {
     const filler = (length: number) => Array.from({length}, (_, i) => 300 + (i % 200));
     await sequence.truncate(0);
@@ -195,7 +202,7 @@ async function measureCostCurve(
         const samples: number[] = [];
         for (let repeat = 0; repeat < COST_CURVE_REPEATS; repeat++) {
             const start = performance.now();
-            await sequence.evaluate(filler(tokens), outputs(tokens));
+            await sequence.evaluate(filler(tokens), outputs(tokens), undefined, penalty);
             samples.push(performance.now() - start);
             await sequence.truncate(position);
         }
@@ -203,44 +210,6 @@ async function measureCostCurve(
     }
     return curve;
 }
-
-/** Candidates per position of the tree bound: as many as `llama-speculative -np 2` splits into. */
-export const TREE_ORACLE_WIDTH = 2;
-
-/**
- * The oracles' times per prompt (BiLD's, a token tree's of {@link TREE_ORACLE_WIDTH} candidates
- * per position, and lookup drafting's for each n-gram length in `ngrams`); their output is the big
- * model's, so their quality is big's. The little model's candidates are read under the big row's
- * repetition penalty, as it drafts under it.
- */
-async function oracleRuns(
-    bigRecords: readonly BenchRecord[], promptTokens: ReadonlyMap<string, Token[]>, littleScorer: ModelSequence,
-    costCurves: {little: CallCostCurve, big: CallCostCurve}, bigSettings: DecodingSettings, ngrams: readonly number[]
-): Promise<{rows: string[], records: BenchRecord[]}> {
-    const penalty = repetitionPenaltyOf(bigSettings);
-    const lookupRows = ngrams.map((ngram) => ({ngram, row: `oracle, lookup ng=${ngram} (bound)`}));
-    const records: BenchRecord[] = [];
-    for (const big of bigRecords) {
-        const prompt = promptTokens.get(big.promptId)!;
-        await littleScorer.truncate(0);
-        // One pass reads the little model's best candidates along big's path: rank 1 is its argmax.
-        const candidates = await littleScorer.evaluateLogits([...prompt, ...big.tokens], big.tokens.length + 1, TREE_ORACLE_WIDTH, penalty);
-        const ranks = big.tokens.map((token, i) => rankAmong(candidates[i]!, token));
-        for (const [row, width] of [[ORACLE_ROW, 1], [TREE_ORACLE_ROW, TREE_ORACLE_WIDTH]] as const) {
-            const ms = scheduleCostMs(oracleSchedule(ranks, prompt.length, width), costCurves.little, costCurves.big);
-            records.push({...big, row, ms, stats: undefined});
-        }
-        for (const {ngram, row} of lookupRows) {
-            const agreeing = await lookupAgreement(prompt, big.tokens, ngram, DECODING_SETTINGS.draftTokens.max);
-            const ms = scheduleCostMs(lookupOracleSchedule(big.tokens.length, prompt.length, (position) => agreeing[position]!), costCurves.little, costCurves.big);
-            records.push({...big, row, ms, stats: undefined});
-        }
-    }
-    return {rows: [ORACLE_ROW, TREE_ORACLE_ROW, ...lookupRows.map(({row}) => row)], records};
-}
-
-export const ORACLE_ROW = "oracle (bound)";
-export const TREE_ORACLE_ROW = `oracle, top-${TREE_ORACLE_WIDTH} tree (bound)`;
 
 function aggregateRows(
     specs: readonly BenchRowSpec[], records: readonly BenchRecord[], bigRow: string, failures: ReadonlyMap<string, string>,
@@ -294,7 +263,7 @@ function aggregateRows(
         row.rougeLDelta = row.rougeL - big.rougeL;
         row.prefixAgreementPct = 100 * sum(records.filter((record) => record.row === row.name).map((record) => record.prefixAgreement)) / Math.max(bigTokens, 1);
     }
-    markBest(rows, (row) => row.mode === "native-speculative", "native");
+    markBest(rows, (row) => row.mode === "native-speculative" && isLosslessNative(row.settings as NativeSettings), "native");
     // Ours: lossless rows only: greedy ones that wrote the big model's output every time, sampled ones that verify strictly.
     markBest(rows, (row) => {
         const settings = row.settings as DecodingSettings;

@@ -46,7 +46,7 @@ describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long 
         const rows: Row[] = results.rows;
         assert.deepEqual(rows.map((row) => row.mode), [
             "big", "little", "speculative", "bild", "bild", "lookup", "lookup", "big", "speculative", "lookup", "lookup", "bild", "bild",
-            "peer", "peer", "peer", "peer", "peer", "oracle", "oracle", "oracle", "oracle"
+            "peer", "peer", "peer", "peer", "peer", "oracle", "oracle", "oracle", "oracle", "oracle", "oracle"
         ]);
         const sampledBig = rows.find((row) => row.name === "big T=0.8")!;
         assert.equal(sampledBig.speedup, 1);
@@ -69,6 +69,12 @@ describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long 
         assert.ok(oracle!.bound && tree!.bound);
         assert.deepEqual(rows.filter((row) => row.name.startsWith("oracle, lookup")).map((row) => row.name),
             ["oracle, lookup ng=2 (bound)", "oracle, lookup ng=3 (bound)"], "a lookup bound per n-gram length of the lookup rows");
+        // Replays: bild's defaults, and the fastest shipped rule in hindsight (defaults among those tried).
+        const replays = rows.filter((row) => row.name.startsWith("replay, "));
+        assert.deepEqual(replays.map((row) => row.bound), [true, true]);
+        assert.equal(replays[0]!.name, "replay, bild defaults");
+        assert.match(replays[1]!.name, /^replay, best in hindsight: (run=|fb=|k=)/);
+        assert.ok(replays[1]!.tokensPerSecond >= replays[0]!.tokensPerSecond, `${replays[1]!.name} vs the defaults`);
         assert.equal(rows.filter((row) => row.best === "ours").length, 2, "the fastest lossless row of ours, greedy and sampled");
         // Agreeing within the top 2 merges runs; one more token in a batch costs less than one more call.
         assert.ok(tree!.tokensPerSecond >= oracle!.tokensPerSecond, `${tree!.name} ${tree!.tokensPerSecond} vs ${oracle!.tokensPerSecond}`);

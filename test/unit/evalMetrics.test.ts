@@ -98,7 +98,9 @@ describe("oracle bound", () => {
         assert.equal(callCost(curve, 8), 15);
         const flat = [{tokens: 1, ms: 1}, {tokens: 100, ms: 100}];
         // little: 10 + 1; big: 12 tokens extrapolate to 7 + 2·8 = 23, 2 tokens cost 3.
-        assert.equal(scheduleCostMs({little: [10, 1], big: [12, 2]}, flat, curve), 37);
+        assert.equal(scheduleCostMs({little: [10, 1], big: [12, 2]}, {curve: flat}, {curve}), 37);
+        // A measured prompt of 10 tokens (50 ms) prices the first big call: 50 + (cost of 3 − cost of 1); the little's 10 alone costs 4.
+        assert.equal(scheduleCostMs({little: [10, 1], big: [12, 2]}, {curve: flat, prompt: {tokens: 10, ms: 4}}, {curve, prompt: {tokens: 10, ms: 50}}), 4 + 1 + 50 + 3 + 3);
     });
 });
 
@@ -118,10 +120,15 @@ describe("lookup bound and loop share", () => {
         assert.equal(await repeatPredicted([0], [7, 8, 9, 7, 8, 9, 7, 8, 9]), 2);
     });
 
-    it("the lookup agreement counts, per position, the proposal's tokens the output then has", async () => {
-        // n 2: after "1 2" the proposal is "3 4 1 2 …" (read on as it is kept); the output keeps 3, 4, then 9 differs.
-        assert.deepEqual(await lookupAgreement([1, 2, 3, 4, 1, 2], [3, 4, 9, 3], 2, 8), [2, 1, 0, 0]);
-        assert.deepEqual(await lookupAgreement([1, 2, 3, 4, 1, 2], [3, 4, 1, 2], 2, 3), [3, 3, 2, 1], "at most maxDraft, and up to the output's end");
+    it("the lookup agreement counts, per position, the tokens proposed and those of them the output then has", async () => {
+        // n 2: after "1 2" the proposal is "3 4 1 2 …" (read on as it is appended) up to the output's
+        // end; the output keeps 3, 4, then 9 differs. After "4 9" nothing matches.
+        const replay = (proposed: number, agreeing: number) => ({proposed, agreeing});
+        assert.deepEqual(await lookupAgreement([1, 2, 3, 4, 1, 2], [3, 4, 9, 3], 2, 8), [replay(4, 2), replay(3, 1), replay(2, 0), replay(0, 0)]);
+        assert.deepEqual(
+            await lookupAgreement([1, 2, 3, 4, 1, 2], [3, 4, 1, 2], 2, 3), [replay(3, 3), replay(3, 3), replay(2, 2), replay(1, 1)],
+            "at most maxDraft, and up to the output's end"
+        );
     });
 });
 

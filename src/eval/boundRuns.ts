@@ -1,0 +1,143 @@
+import {ConfidenceFallbackPolicy} from "../decoding/policies/ConfidenceFallbackPolicy.js";
+import {DraftConfidencePolicy} from "../decoding/policies/DraftConfidencePolicy.js";
+import type {FallbackPolicy} from "../decoding/policies/FallbackPolicy.js";
+import {repetitionPenaltyOf} from "../decoding/sampling/SamplingOptions.js";
+import {DECODING_SETTINGS, type DecodingSettings} from "../decoding/settings/decodingSettings.js";
+import type {ModelSequence, Token} from "../engine/ModelSequence.js";
+import type {RepetitionPenalty} from "../engine/RepetitionPenalty.js";
+import type {BenchRecord} from "./benchTypes.js";
+import {agreeingRuns, littleDraftRuns, lookupFirstOracleSchedule, replaySchedule, type DraftRun} from "./draftReplay.js";
+import {lookupAgreement, type LookupReplay} from "./lookupAgreement.js";
+import {lookupOracleSchedule, oracleSchedule, rankAmong, scheduleCostMs, type CallCostCurve, type CallPricing, type OracleSchedule} from "./oracleBound.js";
+
+/** Candidates per position of the tree bound: as many as `llama-speculative -np 2` splits into. */
+export const TREE_ORACLE_WIDTH = 2;
+export const ORACLE_ROW = "oracle (bound)";
+export const TREE_ORACLE_ROW = `oracle, top-${TREE_ORACLE_WIDTH} tree (bound)`;
+export const DEFAULTS_REPLAY_ROW = "replay, bild defaults";
+
+/**
+ * The drafting rules the hindsight replay tries: every rule family bild ships, over its useful
+ * range. BiLD's run confidence (the default rule), the paper's per-token threshold, and k drafts
+ * (speculative decoding), each with a run length limit.
+ */
+const REPLAY_RULES: readonly {readonly label: string, readonly maxDraft: number, readonly policy: () => FallbackPolicy}[] = [
+    ...[0.01, 0.02, 0.03, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3].flatMap((run) => [4, 6, 8, 10, 12, 16].map((length) =>
+        ({label: `run=${run} n=${length}`, maxDraft: length, policy: () => new DraftConfidencePolicy(run, length)}))),
+    ...[0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].flatMap((threshold) => [4, 8, 10, 16].map((length) =>
+        ({label: `fb=${threshold} n=${length}`, maxDraft: length, policy: () => new ConfidenceFallbackPolicy(threshold, length)}))),
+    ...[1, 2, 3, 4, 5, 6, 8].map((k) => ({label: `k=${k}`, maxDraft: k, policy: () => new ConfidenceFallbackPolicy(0, k)}))
+];
+const REPLAY_MAX_DRAFT = Math.max(...REPLAY_RULES.map((rule) => rule.maxDraft));
+const PROMPT_COST_REPEATS = 3;
+
+export type BoundInput = {
+    /** The greedy big row's records: the output every lossless rule writes. */
+    readonly bigRecords: readonly BenchRecord[],
+    readonly bigSettings: DecodingSettings,
+    readonly promptTokens: ReadonlyMap<string, Token[]>,
+    readonly bigScorer: ModelSequence,
+    readonly littleScorer: ModelSequence,
+    readonly costCurves: {readonly little: CallCostCurve, readonly big: CallCostCurve},
+    /** n-gram lengths of the lookup rows (lookup alone) and of the `draftLookup` rows (lookup first, then the little model). */
+    readonly lookupNgrams: readonly number[],
+    readonly lookupFirstNgrams: readonly number[]
+};
+
+/**
+ * The rows the bench computes rather than runs, per prompt, each priced by the measured cost curves
+ * and each prompt's measured prompt calls; their output is the big model's, so their quality is
+ * big's. Bounds: BiLD's oracle (the little model drafting exactly the tokens big keeps), a token
+ * tree's, lookup's per n-gram, and lookup first's (the cheapest mix of both drafters, perfectly
+ * drafted). Replays: the rule objects themselves, asked as the decoder asks them, along the
+ * little model's actual runs: bild's defaults (the check that a replay prices what a run
+ * measures), and the fastest of {@link REPLAY_RULES} over all prompts, chosen in hindsight (how
+ * close any shipped rule, at any setting, gets to the oracle), with lookup first too. The little
+ * model reads under the big row's repetition penalty, as it drafts under it.
+ */
+export async function boundRuns(input: BoundInput): Promise<{rows: string[], records: BenchRecord[]}> {
+    const {bigRecords, promptTokens, littleScorer, bigScorer, costCurves} = input;
+    const penalty = repetitionPenaltyOf(input.bigSettings);
+    const priced = new Map<string, (schedule: OracleSchedule) => number>();
+    const runs = new Map<string, DraftRun[]>();
+    const records: BenchRecord[] = [];
+    const rows: string[] = [];
+    const add = (row: string, big: BenchRecord, ms: number) => {
+        if (!rows.includes(row))
+            rows.push(row);
+        records.push({...big, row, ms, stats: undefined});
+    };
+    for (const big of bigRecords) {
+        const prompt = promptTokens.get(big.promptId)!;
+        const pricing = (sequence: ModelSequence, curve: CallCostCurve) => promptCostMs(sequence, prompt, penalty).then((ms): CallPricing => ({curve, prompt: {tokens: prompt.length, ms}}));
+        const littlePricing = await pricing(littleScorer, costCurves.little);
+        const bigPricing = await pricing(bigScorer, costCurves.big);
+        const cost = (schedule: OracleSchedule) => scheduleCostMs(schedule, littlePricing, bigPricing);
+        priced.set(big.promptId, cost);
+
+        await littleScorer.truncate(0);
+        // One pass reads the little model's best candidates along big's path: rank 1 is its argmax.
+        const candidates = await littleScorer.evaluateLogits([...prompt, ...big.tokens], big.tokens.length + 1, TREE_ORACLE_WIDTH, penalty);
+        const ranks = big.tokens.map((token, i) => rankAmong(candidates[i]!, token));
+        add(ORACLE_ROW, big, cost(oracleSchedule(ranks, prompt.length)));
+        add(TREE_ORACLE_ROW, big, cost(oracleSchedule(ranks, prompt.length, TREE_ORACLE_WIDTH)));
+        for (const ngram of input.lookupNgrams) {
+            const agreeing = await lookupAgreement(prompt, big.tokens, ngram, DECODING_SETTINGS.draftTokens.max);
+            add(`oracle, lookup ng=${ngram} (bound)`, big, cost(lookupOracleSchedule(big.tokens.length, prompt.length, (position) => agreeing[position]!.agreeing)));
+        }
+        for (const ngram of input.lookupFirstNgrams) {
+            const lookup = await lookupAgreement(prompt, big.tokens, ngram, DECODING_SETTINGS.draftTokens.max);
+            add(`oracle, lookup first lk=${ngram} (bound)`, big, cost(lookupFirstOracleSchedule(agreeingRuns(ranks), lookup, prompt.length, littlePricing, bigPricing)));
+        }
+        runs.set(big.promptId, await littleDraftRuns(littleScorer, prompt, big.tokens, REPLAY_MAX_DRAFT, penalty));
+    }
+
+    const defaults = DECODING_SETTINGS;
+    const lookups = new Map<string, LookupReplay[]>();
+    const lookupOf = async (big: BenchRecord, prompt: readonly Token[], ngram: number, maxDraft: number) => {
+        const key = `${big.promptId} ${ngram} ${maxDraft}`;
+        if (!lookups.has(key))
+            lookups.set(key, await lookupAgreement(prompt, big.tokens, ngram, maxDraft));
+        return lookups.get(key)!;
+    };
+    const replay = async (policy: () => FallbackPolicy, maxDraft: number, lookupNgram?: number) => {
+        const ms: number[] = [];
+        for (const big of bigRecords) {
+            const prompt = promptTokens.get(big.promptId)!;
+            // BiLD's lookup proposes up to maxLittleTokens, as the little model drafts (DecodingPlan's draftLookupTokens).
+            const lookup = lookupNgram == null ? undefined : await lookupOf(big, prompt, lookupNgram, Math.min(maxDraft, DECODING_SETTINGS.draftTokens.max));
+            const draftRuns = runs.get(big.promptId)!.map((run) => run.slice(0, maxDraft));
+            ms.push(priced.get(big.promptId)!(replaySchedule(draftRuns, big.tokens, prompt.length, policy(), lookup)));
+        }
+        return ms;
+    };
+    const defaultMs = await replay(
+        () => new DraftConfidencePolicy(defaults.runConfidence.default, defaults.maxLittleTokens.default), defaults.maxLittleTokens.default
+    );
+    bigRecords.forEach((big, i) => add(DEFAULTS_REPLAY_ROW, big, defaultMs[i]!));
+    for (const lookupNgram of [undefined, ...input.lookupFirstNgrams]) {
+        let best: {label: string, ms: number[]} | undefined;
+        for (const rule of REPLAY_RULES) {
+            const ms = await replay(rule.policy, rule.maxDraft, lookupNgram);
+            if (best == null || sum(ms) < sum(best.ms))
+                best = {label: rule.label, ms};
+        }
+        const lookupLabel = lookupNgram == null ? "" : ` lk=${lookupNgram}`;
+        bigRecords.forEach((big, i) => add(`replay, best in hindsight${lookupLabel}: ${best!.label}`, big, best!.ms[i]!));
+    }
+    return {rows, records};
+}
+
+/** Median ms of the prompt's call from an empty cache: what a run pays first (the cost curve would extrapolate it). */
+async function promptCostMs(sequence: ModelSequence, prompt: readonly Token[], penalty: RepetitionPenalty | undefined): Promise<number> {
+    const samples: number[] = [];
+    for (let repeat = 0; repeat < PROMPT_COST_REPEATS; repeat++) {
+        await sequence.truncate(0);
+        const start = performance.now();
+        await sequence.evaluate(prompt, 1, undefined, penalty);
+        samples.push(performance.now() - start);
+    }
+    return samples.sort((a, b) => a - b)[samples.length >> 1]!;
+}
+
+const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
