@@ -92,7 +92,6 @@ export async function boundRuns(input: BoundInput): Promise<{rows: string[], rec
         runs.set(big.promptId, await littleDraftRuns(littleScorer, prompt, big.tokens, REPLAY_MAX_DRAFT, penalty));
     }
 
-    const defaults = DECODING_SETTINGS;
     const lookups = new Map<string, LookupReplay[]>();
     const lookupOf = async (big: BenchRecord, prompt: readonly Token[], ngram: number, maxDraft: number) => {
         const key = `${big.promptId} ${ngram} ${maxDraft}`;
@@ -111,9 +110,8 @@ export async function boundRuns(input: BoundInput): Promise<{rows: string[], rec
         }
         return ms;
     };
-    const defaultMs = await replay(
-        () => new DraftConfidencePolicy(defaults.runConfidence.default, defaults.maxLittleTokens.default), defaults.maxLittleTokens.default
-    );
+    const {runConfidence, maxLittleTokens} = DECODING_SETTINGS;
+    const defaultMs = await replay(() => new DraftConfidencePolicy(runConfidence.default, maxLittleTokens.default), maxLittleTokens.default);
     bigRecords.forEach((big, i) => add(DEFAULTS_REPLAY_ROW, big, defaultMs[i]!));
     for (const lookupNgram of [undefined, ...input.lookupFirstNgrams]) {
         let best: {label: string, ms: number[]} | undefined;
