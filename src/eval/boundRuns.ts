@@ -58,8 +58,6 @@ export type BoundInput = {
 export async function boundRuns(input: BoundInput): Promise<{rows: string[], records: BenchRecord[]}> {
     const {bigRecords, promptTokens, littleScorer, bigScorer, costCurves} = input;
     const penalty = repetitionPenaltyOf(input.bigSettings);
-    const priced = new Map<string, (schedule: OracleSchedule) => number>();
-    const runs = new Map<string, DraftRun[]>();
     const records: BenchRecord[] = [];
     const rows: string[] = [];
     const add = (row: string, big: BenchRecord, ms: number) => {
@@ -67,13 +65,22 @@ export async function boundRuns(input: BoundInput): Promise<{rows: string[], rec
             rows.push(row);
         records.push({...big, row, ms, stats: undefined});
     };
+    // Each lookup is read once per prompt, n-gram and length, for the bounds and every replay alike.
+    const lookups = new Map<string, LookupReplay[]>();
+    const lookupOf = async (big: BenchRecord, prompt: readonly Token[], ngram: number, maxDraft: number) => {
+        const key = `${big.promptId} ${ngram} ${maxDraft}`;
+        if (!lookups.has(key))
+            lookups.set(key, await lookupAgreement(prompt, big.tokens, ngram, maxDraft));
+        return lookups.get(key)!;
+    };
+    const maxLookup = DECODING_SETTINGS.draftTokens.max;
+    const prompts: {big: BenchRecord, prompt: Token[], cost: (schedule: OracleSchedule) => number, runs: DraftRun[]}[] = [];
     for (const big of bigRecords) {
         const prompt = promptTokens.get(big.promptId)!;
         const pricing = (sequence: ModelSequence, curve: CallCostCurve) => promptCostMs(sequence, prompt, penalty).then((ms): CallPricing => ({curve, prompt: {tokens: prompt.length, ms}}));
         const littlePricing = await pricing(littleScorer, costCurves.little);
         const bigPricing = await pricing(bigScorer, costCurves.big);
         const cost = (schedule: OracleSchedule) => scheduleCostMs(schedule, littlePricing, bigPricing);
-        priced.set(big.promptId, cost);
 
         await littleScorer.truncate(0);
         // One pass reads the little model's best candidates along big's path: rank 1 is its argmax.
@@ -82,31 +89,22 @@ export async function boundRuns(input: BoundInput): Promise<{rows: string[], rec
         add(ORACLE_ROW, big, cost(oracleSchedule(ranks, prompt.length)));
         add(TREE_ORACLE_ROW, big, cost(oracleSchedule(ranks, prompt.length, TREE_ORACLE_WIDTH)));
         for (const ngram of input.lookupNgrams) {
-            const agreeing = await lookupAgreement(prompt, big.tokens, ngram, DECODING_SETTINGS.draftTokens.max);
+            const agreeing = await lookupOf(big, prompt, ngram, maxLookup);
             add(`oracle, lookup ng=${ngram} (bound)`, big, cost(lookupOracleSchedule(big.tokens.length, prompt.length, (position) => agreeing[position]!.agreeing)));
         }
         for (const ngram of input.lookupFirstNgrams) {
-            const lookup = await lookupAgreement(prompt, big.tokens, ngram, DECODING_SETTINGS.draftTokens.max);
+            const lookup = await lookupOf(big, prompt, ngram, maxLookup);
             add(`oracle, lookup first lk=${ngram} (bound)`, big, cost(lookupFirstOracleSchedule(agreeingRuns(ranks), lookup, prompt.length, littlePricing, bigPricing)));
         }
-        runs.set(big.promptId, await littleDraftRuns(littleScorer, prompt, big.tokens, REPLAY_MAX_DRAFT, penalty));
+        prompts.push({big, prompt, cost, runs: await littleDraftRuns(littleScorer, prompt, big.tokens, REPLAY_MAX_DRAFT, penalty)});
     }
 
-    const lookups = new Map<string, LookupReplay[]>();
-    const lookupOf = async (big: BenchRecord, prompt: readonly Token[], ngram: number, maxDraft: number) => {
-        const key = `${big.promptId} ${ngram} ${maxDraft}`;
-        if (!lookups.has(key))
-            lookups.set(key, await lookupAgreement(prompt, big.tokens, ngram, maxDraft));
-        return lookups.get(key)!;
-    };
     const replay = async (policy: () => FallbackPolicy, maxDraft: number, lookupNgram?: number) => {
         const ms: number[] = [];
-        for (const big of bigRecords) {
-            const prompt = promptTokens.get(big.promptId)!;
+        for (const {big, prompt, cost, runs} of prompts) {
             // BiLD's lookup proposes up to maxLittleTokens, as the little model drafts (DecodingPlan's draftLookupTokens).
-            const lookup = lookupNgram == null ? undefined : await lookupOf(big, prompt, lookupNgram, Math.min(maxDraft, DECODING_SETTINGS.draftTokens.max));
-            const draftRuns = runs.get(big.promptId)!.map((run) => run.slice(0, maxDraft));
-            ms.push(priced.get(big.promptId)!(replaySchedule(draftRuns, big.tokens, prompt.length, policy(), lookup)));
+            const lookup = lookupNgram == null ? undefined : await lookupOf(big, prompt, lookupNgram, Math.min(maxDraft, maxLookup));
+            ms.push(cost(replaySchedule(runs.map((run) => run.slice(0, maxDraft)), big.tokens, prompt.length, policy(), lookup)));
         }
         return ms;
     };

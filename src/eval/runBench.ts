@@ -124,7 +124,7 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
         };
         // The lookup bounds follow the n-grams of the lookup rows and of the lookup-first rows.
         const decoderRows = rows.filter(isDecoderRow);
-        const ngramsOf = (values: readonly (number | undefined)[]) => [...new Set(values.filter((n) => n != null && n > 0))].sort() as number[];
+        const ngramsOf = (values: readonly (number | undefined)[]) => [...new Set(values.filter((n): n is number => n != null && n > 0))].sort();
         const oracles = await boundRuns({
             bigRecords: records.filter((record) => record.row === bigSpec.name), bigSettings: bigSpec.settings as DecodingSettings,
             promptTokens, bigScorer, littleScorer, costCurves,
