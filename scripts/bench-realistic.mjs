@@ -22,7 +22,7 @@ const limit = process.env.BENCH_LIMIT ?? "10";
 const maxTokens = process.env.BENCH_MAX_TOKENS ?? "128";
 const bigThreads = process.env.BENCH_BIG_THREADS ?? "2";
 const grid = process.env.BENCH_GRID?.split(" ") ??
-    ["run-confidence=0.02,0.05", "rollback-threshold=0,2", "draft-tokens=4,8", "lookup-ngram=2,3", "draft-lookup=0,2,4"];
+    ["run-confidence=0.02,0.05", "rollback-threshold=0,2", "draft-tokens=4,8", "lookup-ngram=2,3", "drafters=little,ngram+little,lookup+little"];
 const variants = [
     {name: "x2", width: 2, little: "py-little.gguf"},
     {name: "x4", width: 4, little: "py-little.gguf"},

@@ -43,7 +43,7 @@ const ours = (args) => (prompt) => {
     const output = execFileSync(process.execPath, ["dist/src/cli/main.cjs", "generate", "--prompt", prompt, "--max-tokens", String(TOKENS), "--json", ...args],
         {encoding: "utf8", maxBuffer: 1 << 26, env: {...process.env, BILD_CPU_CHECK: "off"}});
     const {stats} = JSON.parse(output);
-    return {tokens: stats.generatedTokens, ms: stats.totalMs, drafted: stats.littleProposed, kept: stats.littleAccepted};
+    return {tokens: stats.generatedTokens, ms: stats.totalMs, drafted: stats.draftProposed, kept: stats.draftAccepted};
 };
 
 const rows = [

@@ -14,7 +14,7 @@ export {DecodingPlan, planDecoding, type DraftVerifyRules} from "./decoding/Deco
 export {
     DECODING_SETTINGS, MAX_SEED, checkSettings, mergeSettings, type DecodingSettings, type SettingName, type SettingSpec
 } from "./decoding/settings/decodingSettings.js";
-export type {GenerationResult, GenerationStats, TokenOrigin, FinishReason} from "./decoding/GenerationResult.js";
+export {DRAFTER_NAMES, type GenerationResult, type GenerationStats, type TokenOrigin, type FinishReason, type DrafterName, type DrafterCounts} from "./decoding/GenerationResult.js";
 export type {FallbackPolicy} from "./decoding/policies/FallbackPolicy.js";
 export type {RollbackPolicy} from "./decoding/policies/RollbackPolicy.js";
 export {ConfidenceFallbackPolicy, DEFAULT_FALLBACK_THRESHOLD, DEFAULT_MAX_LITTLE_TOKENS} from "./decoding/policies/ConfidenceFallbackPolicy.js";
@@ -27,7 +27,10 @@ export type {SamplingSettings, DistributionSettings} from "./decoding/sampling/S
 export {TokenDistribution} from "./decoding/sampling/TokenDistribution.js";
 export {seededRandom, type RandomSource} from "./decoding/sampling/RandomSource.js";
 export {DECODING_MODES, type DecodingMode} from "./decoding/DecodingMode.js";
-export {MODE_TABLE, type ModeSpec, type StrategyParts} from "./decoding/modeTable.js";
+export {MODE_TABLE, DRAFTING_MODES, type ModeSpec, type StrategyParts, type DraftingSizes} from "./decoding/modeTable.js";
 export type {Drafter} from "./decoding/drafters/Drafter.js";
 export {LittleModelDrafter, type LittleModelDrafterParts} from "./decoding/drafters/LittleModelDrafter.js";
 export {BildUsageError} from "./errors.js";
+export {NgramMemory, NGRAM_ORDERS, type NgramMemoryOptions} from "./decoding/drafters/NgramMemory.js";
+export {NgramDrafter, type NgramDrafterParams} from "./decoding/drafters/NgramDrafter.js";
+export {LookupDrafter} from "./decoding/drafters/LookupDrafter.js";

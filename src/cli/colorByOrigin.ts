@@ -2,9 +2,10 @@ import {styleText} from "node:util";
 import type {TextCodec} from "../engine/Tokenizer.js";
 import type {GenerationResult, TokenOrigin} from "../decoding/GenerationResult.js";
 
-const ORIGIN_COLORS = {little: "green", big: "blue", correction: "red"} as const satisfies Record<TokenOrigin, string>;
+const ORIGIN_COLORS = {little: "green", lookup: "cyan", ngram: "magenta", big: "blue", correction: "red"} as const satisfies Record<TokenOrigin, string>;
 
 export const ORIGIN_LEGEND = `colours: ${styleText(ORIGIN_COLORS.little, "little (accepted)")}, ` +
+    `${styleText(ORIGIN_COLORS.lookup, "lookup")}, ${styleText(ORIGIN_COLORS.ngram, "n-gram")}, ` +
     `${styleText(ORIGIN_COLORS.big, "big")}, ${styleText(ORIGIN_COLORS.correction, "big correction")}`;
 
 /** The result's text with each token's text coloured by its origin. */

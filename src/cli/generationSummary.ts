@@ -29,11 +29,19 @@ export function compareWithBig(result: GenerationResult, big: GenerationResult):
 
 const percent = (part: number, whole: number) => `${Math.round(100 * part / Math.max(whole, 1))} %`;
 
+/** " by the little model", or " (little 80, ngram 20)" when several drafters wrote. */
+function draftedBy(stats: GenerationStats): string {
+    const writers = Object.entries(stats.drafters).filter(([, counts]) => counts.accepted > 0);
+    if (writers.length === 1 && writers[0]![0] === "little")
+        return " by the little model";
+    return writers.length === 0 ? "" : ` (${writers.map(([name, counts]) => `${name} ${counts.accepted}`).join(", ")})`;
+}
+
 /** One line a person can read: who wrote the tokens, how often the big model ran, and against big alone. */
 export function summaryLine(mode: string, {stats}: GenerationResult, comparison?: BigComparison): string {
     const parts = [`${mode}: ${stats.generatedTokens} tokens`];
-    if (mode === "bild" || mode === "speculative")
-        parts[0] += `, ${stats.littleAccepted} (${percent(stats.littleAccepted, stats.generatedTokens)}) written by the little model; ` +
+    if (mode !== "big" && mode !== "little")
+        parts[0] += `, ${stats.draftAccepted} (${percent(stats.draftAccepted, stats.generatedTokens)}) drafted${draftedBy(stats)}; ` +
             `the big model ran ${stats.bigCalls} times for ${stats.generatedTokens} tokens`;
     if (comparison != null) {
         if (comparison.identical === true)
@@ -51,10 +59,11 @@ export function formatStats(stats: GenerationStats): string {
     const seconds = stats.totalMs / 1000;
     const share = (ms: number) => `${(100 * ms / Math.max(stats.totalMs, 1e-9)).toFixed(1)}%`;
     return [
-        `tokens: ${stats.generatedTokens} generated (${stats.littleAccepted} little, ${stats.bigTokens} big), ` +
+        `tokens: ${stats.generatedTokens} generated (${stats.draftAccepted} drafted, ${stats.bigTokens} big), ` +
         `${stats.promptTokens} prompt; ${(stats.generatedTokens / seconds).toFixed(1)} tok/s over ${seconds.toFixed(3)} s`,
-        `little: ${stats.littleProposed} proposed, ${stats.littleAccepted} accepted, ${stats.littleCalls} calls, ` +
-        `${stats.littleTokensEvaluated} tokens evaluated`,
+        ...Object.entries(stats.drafters).map(([name, counts]) =>
+            `drafter ${name}: ${counts.runs} runs, ${counts.proposed} proposed, ${counts.accepted} accepted`),
+        `little model: ${stats.littleCalls} calls, ${stats.littleTokensEvaluated} tokens evaluated`,
         `big: ${stats.bigCalls} calls, ${stats.bigTokensEvaluated} tokens evaluated; ${stats.fallbacks} fallbacks, ` +
         `${stats.rollbacks} rollbacks, ${stats.discarded} tokens discarded`,
         `time: big ${share(stats.timeBigMs)}, little ${share(stats.timeLittleMs)}, bild ${share(stats.timeOwnMs)}`

@@ -12,6 +12,7 @@ import {MODE_TABLE, type ModeSpec} from "./modeTable.js";
 import {GreedyChooser} from "./strategies/GreedyChooser.js";
 import {SamplingChooser} from "./strategies/SamplingChooser.js";
 import {seededRandom} from "./sampling/RandomSource.js";
+import {NgramMemory} from "./drafters/NgramMemory.js";
 
 /** The parts a {@link Decoder} runs on: one sequence of each model and their shared tokenizer. */
 export type DecoderParts = {
@@ -19,7 +20,12 @@ export type DecoderParts = {
     readonly little: ModelSequence,
     readonly codec: TextCodec,
     /** Tokens each sequence can hold: prompt + max tokens must fit. */
-    readonly contextSize: number
+    readonly contextSize: number,
+    /**
+     * What the n-gram drafter learns, kept across generations. Pass one memory to several decoders of
+     * a pair to share it (`bild serve` does). Defaults to a memory of this decoder's own.
+     */
+    readonly ngramMemory?: NgramMemory
 };
 
 /** A token, its text, and the big model's log-probability of it there. */
@@ -40,6 +46,7 @@ export type GenerationStream = AsyncIterable<string> & {
  */
 export class Decoder implements AsyncDisposable {
     readonly #parts: DecoderParts;
+    readonly #ngramMemory: NgramMemory;
     #busy = false;
 
     /** How this decoder turns a prompt into checked token ids (a server checks a request with it before queueing). */
@@ -47,14 +54,15 @@ export class Decoder implements AsyncDisposable {
 
     public constructor(parts: DecoderParts) {
         this.#parts = parts;
+        this.#ngramMemory = parts.ngramMemory ?? new NgramMemory();
         this.prompts = new PromptPreparer(parts.codec, parts.contextSize, {big: parts.big.vocabularySize, little: parts.little.vocabularySize});
     }
 
-    /** A decoder on fresh sequences of `pair` (each takes one of the pair's sequence slots). */
-    public static fromPair(pair: ModelPair): Decoder {
+    /** A decoder on fresh sequences of `pair` (each takes one of the pair's sequence slots), with an n-gram memory to share, if given. */
+    public static fromPair(pair: ModelPair, ngramMemory?: NgramMemory): Decoder {
         const big = pair.big.createSequence();
         try {
-            return new Decoder({big, little: pair.createLittleSequence(), codec: pair.tokenizer, contextSize: pair.contextSize});
+            return new Decoder({big, little: pair.createLittleSequence(), codec: pair.tokenizer, contextSize: pair.contextSize, ngramMemory});
         } catch (error) {
             void big[Symbol.asyncDispose]();
             throw error;
@@ -224,7 +232,7 @@ export class Decoder implements AsyncDisposable {
         const mode: ModeSpec = MODE_TABLE[options.mode];
         for (const model of mode.models)
             await prepare(model === "big" ? big : little);
-        const strategy = mode.strategy({big, little, chooser, draftChooser, random}, options.rules, options.drafting);
+        const strategy = mode.strategy({big, little, chooser, draftChooser, random, ngramMemory: options.ngramMemory ?? this.#ngramMemory}, options.rules, options.drafting);
         return {state, strategy, startTime};
     }
 
@@ -240,7 +248,7 @@ export class Decoder implements AsyncDisposable {
             origins: [...state.origins],
             finishReason: state.finishReason,
             ...(options.sampling == null ? {} : {seed: options.sampling.seed}),
-            stats: {...stats}
+            stats: {...stats, drafters: structuredClone(stats.drafters)}
         };
     }
 }

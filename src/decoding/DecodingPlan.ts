@@ -4,6 +4,7 @@ import {repetitionPenaltyOf, samplingOf, type SamplingSettings} from "./sampling
 import type {RepetitionPenalty} from "../engine/RepetitionPenalty.js";
 import {checkSettings, DECODING_SETTINGS, modeOf} from "./settings/decodingSettings.js";
 import type {DecodingMode} from "./DecodingMode.js";
+import type {NgramMemory} from "./drafters/NgramMemory.js";
 
 export type {DraftVerifyRules};
 
@@ -26,12 +27,14 @@ export class DecodingPlan {
         public readonly signal: AbortSignal | undefined,
         /** Special tokens written in prompt text are read as tokens. */
         public readonly specialTokens: boolean,
-        /** Draft sizes of the modes whose drafter has no model (lookup). */
+        /** The drafter chain and the sizes of the drafters without a model. */
         public readonly drafting: DraftingSizes,
         /** `undefined`: none. */
         public readonly penalty: RepetitionPenalty | undefined,
         /** The little model drafts under `penalty` too. */
-        public readonly draftPenalty: boolean
+        public readonly draftPenalty: boolean,
+        /** `undefined`: the decoder's own. */
+        public readonly ngramMemory: NgramMemory | undefined
     ) {}
 }
 
@@ -54,7 +57,8 @@ export function planDecoding(options: GenerateOptions = {}): DecodingPlan {
         options.specialTokens ?? DECODING_SETTINGS.specialTokens.default,
         draftingSizes(options, mode),
         repetitionPenaltyOf(options),
-        options.draftPenalty ?? DECODING_SETTINGS.draftPenalty.default
+        options.draftPenalty ?? DECODING_SETTINGS.draftPenalty.default,
+        options.ngramMemory
     );
 }
 
@@ -62,10 +66,11 @@ function draftingSizes(options: GenerateOptions, mode: DecodingMode): DraftingSi
     const draftTokens = options.draftTokens ?? DECODING_SETTINGS.draftTokens.default;
     const maxLittleTokens = options.maxLittleTokens ?? DECODING_SETTINGS.maxLittleTokens.default;
     return {
-        draftTokens,
+        drafters: (MODE_TABLE[mode] as ModeSpec).drafters?.(options) ?? [],
         lookupNgram: options.lookupNgram ?? DECODING_SETTINGS.lookupNgram.default,
-        draftLookup: options.draftLookup ?? DECODING_SETTINGS.draftLookup.default,
         // A BiLD run is as long as the little model's may be (no limit: the longest a draft may be).
-        draftLookupTokens: mode === "bild" ? Math.min(maxLittleTokens, DECODING_SETTINGS.draftTokens.max) : draftTokens
+        lookupTokens: mode === "bild" ? Math.min(maxLittleTokens, DECODING_SETTINGS.draftTokens.max) : draftTokens,
+        ngramMinMatch: options.ngramMinMatch ?? DECODING_SETTINGS.ngramMinMatch.default,
+        ngramMaxDraft: options.ngramMaxDraft ?? DECODING_SETTINGS.ngramMaxDraft.default
     };
 }

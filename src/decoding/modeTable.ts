@@ -1,8 +1,11 @@
 import type {ModelSequence} from "../engine/ModelSequence.js";
-import type {DecodingMode} from "./DecodingMode.js";
+import {DECODING_MODES, type DecodingMode} from "./DecodingMode.js";
 import {LittleModelDrafter} from "./drafters/LittleModelDrafter.js";
 import {LookupDrafter} from "./drafters/LookupDrafter.js";
-import {LookupFirstDrafter} from "./drafters/LookupFirstDrafter.js";
+import {NgramDrafter} from "./drafters/NgramDrafter.js";
+import type {NgramMemory} from "./drafters/NgramMemory.js";
+import type {Drafter} from "./drafters/Drafter.js";
+import type {DrafterName} from "./GenerationResult.js";
 import type {GenerateOptions} from "./GenerateOptions.js";
 import {ConfidenceFallbackPolicy} from "./policies/ConfidenceFallbackPolicy.js";
 import {DraftConfidencePolicy} from "./policies/DraftConfidencePolicy.js";
@@ -11,7 +14,7 @@ import {NllRollbackPolicy} from "./policies/NllRollbackPolicy.js";
 import type {RollbackPolicy} from "./policies/RollbackPolicy.js";
 import {SpeculativeSamplingPolicy} from "./policies/SpeculativeSamplingPolicy.js";
 import type {RandomSource} from "./sampling/RandomSource.js";
-import {DECODING_SETTINGS} from "./settings/decodingSettings.js";
+import {DECODING_SETTINGS, drafterChain} from "./settings/decodingSettings.js";
 import {AutoregressiveStrategy} from "./strategies/AutoregressiveStrategy.js";
 import type {DecodingStrategy} from "./strategies/DecodingStrategy.js";
 import {DraftVerifyStrategy} from "./strategies/DraftVerifyStrategy.js";
@@ -28,56 +31,74 @@ export type StrategyParts = {
     readonly chooser: NextTokenChooser,
     /** The little model's picks when it drafts (without the repetition penalty where `draftPenalty` is off). */
     readonly draftChooser: NextTokenChooser,
-    readonly random: RandomSource
+    readonly random: RandomSource,
+    /** What the n-gram drafter has learnt: the decoder's, kept across its generations. */
+    readonly ngramMemory: NgramMemory
 };
 
 /** One mode: the models it reads, its rules, and the strategy that runs it. */
 export type ModeSpec = {
     /** The sequences a generation uses: each is prepared with the prompt (its cached prefix kept). */
     readonly models: readonly ("big" | "little")[],
+    /** Its output is the big model's (greedy: token for token; sampled: in distribution) under the default verification. */
+    readonly lossless: boolean,
+    /** The drafters it chains: fixed, or read from the `drafters` setting. Absent: one model decodes alone. */
+    readonly drafters?: (options: GenerateOptions) => readonly DrafterName[],
     /** The drafting and verification rules, from the settings (draft-and-verify modes). */
     readonly rules?: (options: GenerateOptions) => DraftVerifyRules,
     readonly strategy: (parts: StrategyParts, rules: DraftVerifyRules | undefined, drafting: DraftingSizes) => DecodingStrategy
 };
 
-/** The sizes a drafter without a model needs, defaults applied. */
+/** What the drafters of a generation need from the settings, defaults applied. */
 export type DraftingSizes = {
-    readonly draftTokens: number,
+    /** The chain, asked in this order each run. */
+    readonly drafters: readonly DrafterName[],
     readonly lookupNgram: number,
-    /** The n-gram of the lookup tried before the little model drafts (bild, speculative); 0: none. */
-    readonly draftLookup: number,
-    /** Most tokens that lookup proposes per run. */
-    readonly draftLookupTokens: number
+    /** Most tokens the lookup proposes per run. */
+    readonly lookupTokens: number,
+    readonly ngramMinMatch: number,
+    readonly ngramMaxDraft: number
 };
 
-/** The little model drafts under `rules` (after a lookup, where `draftLookup` asks for one), the big model verifies: BiLD and speculative decoding. */
-function littleDraftsBigVerifies(
-    {big, little, chooser, draftChooser, random}: StrategyParts, rules: DraftVerifyRules | undefined, sizes: DraftingSizes
-): DecodingStrategy {
-    const {fallback, rollback} = rules!;
-    const model = new LittleModelDrafter({little, chooser: draftChooser, fallback: fallback!, draftableIds: big.vocabularySize});
-    const drafter = sizes.draftLookup === 0 ? model : new LookupFirstDrafter(new LookupDrafter(sizes.draftLookup, sizes.draftLookupTokens), model);
-    return new DraftVerifyStrategy({big, drafter, chooser, rollback, random});
+/** Every drafter, once: how a generation builds it. A new drafter is one entry here (and its settings). */
+const DRAFTER_TABLE = {
+    little: ({big, little, draftChooser}, rules) =>
+        new LittleModelDrafter({little, chooser: draftChooser, fallback: rules!.fallback!, draftableIds: big.vocabularySize}),
+    lookup: (_, __, sizes) => new LookupDrafter(sizes.lookupNgram, sizes.lookupTokens),
+    ngram: ({ngramMemory}, __, sizes) => new NgramDrafter(ngramMemory, {minMatch: sizes.ngramMinMatch, maxDraft: sizes.ngramMaxDraft})
+} as const satisfies Record<DrafterName, (parts: StrategyParts, rules: DraftVerifyRules | undefined, sizes: DraftingSizes) => Drafter>;
+
+/** The drafters of the chain draft, the big model verifies: every mode but the single-model baselines. */
+function draftVerify(parts: StrategyParts, rules: DraftVerifyRules | undefined, sizes: DraftingSizes): DecodingStrategy {
+    const drafters = sizes.drafters.map((name) => DRAFTER_TABLE[name](parts, rules, sizes));
+    return new DraftVerifyStrategy({big: parts.big, drafters, chooser: parts.chooser, rollback: rules!.rollback, random: parts.random});
 }
 
+const strictOnly = (): DraftVerifyRules => ({rollback: new SpeculativeSamplingPolicy()});
+
 /**
- * Every decoding mode, once: which models it uses, which rules it runs under and the strategy that
- * decodes it. A new mode (a new drafter) is one entry here, plus its settings' `modes`.
+ * Every decoding mode, once: which models it uses, which drafters and rules it runs under and the
+ * strategy that decodes it. A new mode is one entry here, plus its settings' `modes`; the CLI, the
+ * server, the bench and the equivalence tests read this table.
  */
 export const MODE_TABLE = {
-    big: {models: ["big"], strategy: ({big, chooser}) => new AutoregressiveStrategy("big", big, chooser)},
-    little: {models: ["little"], strategy: ({little, chooser}) => new AutoregressiveStrategy("little", little, chooser)},
+    big: {models: ["big"], lossless: true, strategy: ({big, chooser}) => new AutoregressiveStrategy("big", big, chooser)},
+    little: {models: ["little"], lossless: false, strategy: ({little, chooser}) => new AutoregressiveStrategy("little", little, chooser)},
     speculative: {
         models: ["big", "little"],
+        lossless: true,
+        drafters: (options) => drafterChain(options, "speculative"),
         // Classic speculative decoding / sampling: always draft k tokens, verify strictly.
         rules: (options) => ({
             fallback: new ConfidenceFallbackPolicy(0, options.draftTokens ?? DECODING_SETTINGS.draftTokens.default),
             rollback: new SpeculativeSamplingPolicy()
         }),
-        strategy: littleDraftsBigVerifies
+        strategy: draftVerify
     },
     bild: {
         models: ["big", "little"],
+        lossless: true,
+        drafters: (options) => drafterChain(options, "bild"),
         rules: (options) => {
             const maxLittleTokens = options.maxLittleTokens ?? DECODING_SETTINGS.maxLittleTokens.default;
             const {fallbackThreshold, rollbackThreshold} = options;
@@ -90,14 +111,11 @@ export const MODE_TABLE = {
                     : new NllRollbackPolicy(rollbackThreshold ?? 0))
             };
         },
-        strategy: littleDraftsBigVerifies
+        strategy: draftVerify
     },
-    lookup: {
-        models: ["big"],
-        rules: () => ({rollback: new SpeculativeSamplingPolicy()}),
-        strategy: ({big, chooser, random}, rules, options) => new DraftVerifyStrategy({
-            big, chooser, random, rollback: rules!.rollback,
-            drafter: new LookupDrafter(options.lookupNgram, options.draftTokens)
-        })
-    }
+    lookup: {models: ["big"], lossless: true, drafters: () => ["lookup"], rules: strictOnly, strategy: draftVerify},
+    ngram: {models: ["big"], lossless: true, drafters: () => ["ngram"], rules: strictOnly, strategy: draftVerify}
 } as const satisfies Record<DecodingMode, ModeSpec>;
+
+/** The modes whose strategy drafts and verifies, in table order. */
+export const DRAFTING_MODES = DECODING_MODES.filter((mode) => (MODE_TABLE[mode] as ModeSpec).drafters != null);

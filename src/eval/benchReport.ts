@@ -33,7 +33,7 @@ export function markdownTable(rows: readonly BenchRow[]): string {
             fixed(row.exactMatchPct, 0),
             fixed(row.prefixAgreementPct, 1),
             fixed(row.meanNllBig, 3),
-            fixed(row.littleSharePct, 1),
+            fixed(row.draftSharePct, 1),
             fixed(row.acceptancePct, 1),
             row.fallbacks?.toString() ?? "",
             row.rollbacks?.toString() ?? "",

@@ -3,16 +3,18 @@ import {PEER_DEFAULT_SETTINGS, type PeerSettings} from "../engine/PeerSpeculativ
 import type {BenchMode, BenchRowSpec} from "./benchTypes.js";
 import {DEFAULT_ROLLBACK_THRESHOLD} from "../decoding/policies/NllRollbackPolicy.js";
 import {
-    describeRange, inRange, kebabCase, SETTING_NAMES, settingSpec, type DecodingSettings, type SettingName, type SettingSpec
+    describeRange, inRange, kebabCase, takesEffect, SETTING_NAMES, settingSpec, type DecodingSettings, type SettingName, type SettingSpec
 } from "../decoding/settings/decodingSettings.js";
-import type {DecodingMode} from "../decoding/DecodingMode.js";
+import {DECODING_MODES, type DecodingMode} from "../decoding/DecodingMode.js";
+import {DRAFTING_MODES} from "../decoding/modeTable.js";
 import type {NativeSettings} from "./nativeTools.js";
 
 /** llama.cpp's n-gram drafters (`--spec-type`), each with its default sizes. */
 const NGRAM_TYPES = ["ngram-simple", "ngram-map-k", "ngram-mod", "ngram-cache"];
 
 /** Values to sweep per setting: every combination is one row (a rule's alternatives are not combined). */
-export type BenchGrid = Readonly<Partial<Record<SettingName, readonly (number | boolean)[]>>>;
+export type BenchGrid = Readonly<Partial<Record<SettingName, readonly GridValue[]>>>;
+type GridValue = number | boolean | string;
 
 /** The settings `--grid` may sweep: those with a row label in the settings table. */
 export const GRID_SETTINGS = SETTING_NAMES.filter((name) => settingSpec(name).short != null);
@@ -53,9 +55,7 @@ export const NATIVE_GRID: readonly NativeSettings[] = [
     ])
 ];
 
-export const ALL_BENCH_MODES: readonly BenchMode[] = [
-    "big", "little", "speculative", "bild", "lookup", "peer", "native-big", "native-speculative", "oracle"
-];
+export const ALL_BENCH_MODES: readonly BenchMode[] = [...DECODING_MODES, "peer", "native-big", "native-speculative", "oracle"];
 
 function nativeRow(settings: NativeSettings, suffix: string, baseline: string | undefined): Extract<BenchRowSpec, {settings: NativeSettings}> {
     const fa = `fa=${settings.flashAttention ? "on" : "off"}`;
@@ -73,7 +73,7 @@ function nativeRow(settings: NativeSettings, suffix: string, baseline: string | 
  * `fallback-threshold`) are dropped.
  */
 export function parseBenchGrid(specs: readonly string[]): BenchGrid {
-    const grid: Partial<Record<SettingName, readonly (number | boolean)[]>> = {...DEFAULT_BENCH_GRID};
+    const grid: Partial<Record<SettingName, readonly GridValue[]>> = {...DEFAULT_BENCH_GRID};
     const given = new Set<SettingName>();
     const keys = GRID_SETTINGS.map(kebabCase).join(", ");
     for (const spec of specs) {
@@ -82,11 +82,13 @@ export function parseBenchGrid(specs: readonly string[]): BenchGrid {
         if (match == null || name == null)
             throw new BildUsageError(`bad grid "${spec}": write KEY=V1,V2,… with KEY one of ${keys}`);
         grid[name] = match[2]!.split(",").map((text) => {
-            const value = settingSpec(name).kind === "boolean" ? {true: true, false: false}[text.trim()] ?? text
-                : /^(inf|infinity)$/i.test(text.trim()) ? Number.POSITIVE_INFINITY : Number(text);
+            const {kind} = settingSpec(name);
+            const value = kind === "boolean" ? {true: true, false: false}[text.trim()] ?? text
+                : kind === "choice" ? text.trim()
+                    : /^(inf|infinity)$/i.test(text.trim()) ? Number.POSITIVE_INFINITY : Number(text);
             if (text.trim() === "" || !inRange(settingSpec(name), value))
                 throw new BildUsageError(`bad grid value "${text}" for ${match[1]}: use ${describeRange(settingSpec(name))}`);
-            return value as number | boolean;
+            return value as GridValue;
         });
         given.add(name);
     }
@@ -105,7 +107,7 @@ export function parseModes(modes: readonly string[]): BenchMode[] {
     return ALL_BENCH_MODES.filter((mode) => mode === "big" || modes.includes(mode));
 }
 
-const formatNumber = (value: number | boolean) => value === Number.POSITIVE_INFINITY ? "inf" : String(value);
+const formatNumber = (value: GridValue) => value === Number.POSITIVE_INFINITY ? "inf" : String(value);
 
 /** Seed of every sampled bench row, so that a bench run replays. */
 export const BENCH_SEED = 1;
@@ -118,8 +120,8 @@ export const BENCH_SEED = 1;
  */
 export function gridCombinations(grid: BenchGrid, mode: DecodingMode): {label: string, settings: DecodingSettings}[] {
     const names = GRID_SETTINGS.filter((name) => grid[name] != null && settingSpec(name).modes.includes(mode));
-    const factors: {name: SettingName, value: number | boolean}[][] = [];
-    const rules = new Map<string, {name: SettingName, value: number | boolean}[]>();
+    const factors: {name: SettingName, value: GridValue}[][] = [];
+    const rules = new Map<string, {name: SettingName, value: GridValue}[]>();
     for (const name of names) {
         const choices = grid[name]!.map((value) => ({name, value}));
         const rule = settingSpec(name).rule;
@@ -132,15 +134,20 @@ export function gridCombinations(grid: BenchGrid, mode: DecodingMode): {label: s
             factors.push(choices);
         }
     }
-    let combinations: {name: SettingName, value: number | boolean}[][] = [[]];
+    let combinations: {name: SettingName, value: GridValue}[][] = [[]];
     for (const factor of factors)
         combinations = combinations.flatMap((combination) => factor.map((choice) => [...combination, choice]));
-    const labelled = (name: SettingName) =>
-        names.length === 1 || settingSpec(name).rule != null || grid[name]!.length > 1 || grid[name]![0] !== settingSpec(name).default;
-    return combinations.map((combination) => ({
-        label: combination.filter(({name}) => labelled(name)).map(({name, value}) => `${settingSpec(name).short}=${formatNumber(value)}`).join(" "),
-        settings: Object.fromEntries(combination.map(({name, value}) => [name, value]))
-    }));
+    const labelled = (name: SettingName, settingCount: number) =>
+        settingCount === 1 || settingSpec(name).rule != null || grid[name]!.length > 1 || grid[name]![0] !== settingSpec(name).default;
+    // A drafter's sizes only where the combination's chain has that drafter: the rest would repeat rows.
+    const rows = new Map<string, DecodingSettings>();
+    for (const combination of combinations) {
+        const all: DecodingSettings = Object.fromEntries(combination.map(({name, value}) => [name, value]));
+        const effective = combination.filter(({name}) => takesEffect(name, all, mode));
+        const label = effective.filter(({name}) => labelled(name, effective.length)).map(({name, value}) => `${settingSpec(name).short}=${formatNumber(value)}`).join(" ");
+        rows.set(label, Object.fromEntries(effective.map(({name, value}) => [name, value])));
+    }
+    return [...rows].map(([label, settings]) => ({label, settings}));
 }
 
 /**
@@ -155,7 +162,7 @@ export function benchRowSpecs(modes: readonly BenchMode[], grid: BenchGrid, samp
     const rows: BenchRowSpec[] = [{name: "big", mode: "big", settings: {...penalty, mode: "big"}}];
     if (modes.includes("little"))
         rows.push({name: "little", mode: "little", settings: {...penalty, mode: "little"}});
-    for (const mode of ["speculative", "bild", "lookup"] as const)
+    for (const mode of DRAFTING_MODES)
         if (modes.includes(mode))
             for (const {label, settings} of gridCombinations(grid, mode))
                 rows.push({name: `${mode} ${label}`, mode, settings: {...penalty, mode, ...settings}});
@@ -187,16 +194,16 @@ function sampledRowSpecs(modes: readonly BenchMode[], grid: BenchGrid, sampling:
     const suffix = sampledSuffix(sampling);
     const baseline = `big${suffix}`;
     const sampled = {...penalty, ...sampling, seed: sampling.seed ?? BENCH_SEED};
-    const row = (name: string, mode: "big" | "speculative" | "bild" | "lookup", settings: DecodingSettings): BenchRowSpec =>
+    const row = (name: string, mode: DecodingMode, settings: DecodingSettings): BenchRowSpec =>
         ({name: `${name}${suffix}`, mode, settings: {...settings, ...sampled, mode}, baseline});
     const rows = [row("big", "big", {})];
-    for (const mode of ["speculative", "lookup"] as const)
+    for (const mode of DRAFTING_MODES.filter((mode) => mode !== "bild"))
         if (modes.includes(mode))
             for (const {label, settings} of gridCombinations(grid, mode))
                 rows.push(row(`${mode} ${label}`, mode, settings));
     if (modes.includes("bild"))
         // Each drafting rule, with and without lookup first where the grid sweeps it; verification is fixed per row below.
-        for (const {label, settings} of gridCombinations({...gridOfRule(grid, "drafting"), ...(grid.draftLookup == null ? {} : {draftLookup: grid.draftLookup})}, "bild")) {
+        for (const {label, settings} of gridCombinations({...gridOfRule(grid, "drafting"), ...(grid.drafters == null ? {} : {drafters: grid.drafters})}, "bild")) {
             rows.push(row(`bild strict ${label}`, "bild", {...settings, strict: true}));
             rows.push(row(`bild ${label} rb=${DEFAULT_ROLLBACK_THRESHOLD}`, "bild", {...settings, rollbackThreshold: DEFAULT_ROLLBACK_THRESHOLD}));
         }

@@ -3,11 +3,10 @@ import type {GenerationStats} from "../decoding/GenerationResult.js";
 import type {PeerSettings} from "../engine/PeerSpeculativeDecoder.js";
 import type {Token} from "../engine/ModelSequence.js";
 import type {NativeSettings} from "./nativeTools.js";
+import type {DecodingMode as DecoderMode} from "../decoding/DecodingMode.js";
 
-export type BenchMode = "big" | "little" | "speculative" | "bild" | "lookup" | "peer" | "native-big" | "native-speculative" | "oracle";
-
-/** The modes our decoder runs. */
-type DecoderMode = "big" | "little" | "speculative" | "bild" | "lookup";
+/** Our decoder's modes (the mode table's), then the rows of other programs and the bounds. */
+export type BenchMode = DecoderMode | "peer" | "native-big" | "native-speculative" | "oracle";
 
 /** Rows run by another program than our decoder: a failure there is recorded, not fatal. */
 export const isExternalMode = (mode: BenchMode): mode is "peer" | "native-big" | "native-speculative" =>
@@ -83,7 +82,7 @@ export type BenchRow = {
     rollbacks?: number,
     tokensPerBigCall?: number,
     /** Share of output tokens written by the little model, %. */
-    littleSharePct?: number,
+    draftSharePct?: number,
     /**
      * Share of drafted little tokens the big model accepted, %. For `speculative k=1` under greedy
      * decoding this is the pair's top-1 agreement along the big model's greedy path. For native

@@ -1,15 +1,17 @@
 import {Decoder} from "../decoding/Decoder.js";
+import {NgramMemory} from "../decoding/drafters/NgramMemory.js";
+import {DRAFTING_MODES} from "../decoding/modeTable.js";
 import type {ModelPair} from "../engine/ModelPair.js";
 import type {ModelSequence, Token} from "../engine/ModelSequence.js";
 import {PeerSpeculativeDecoder} from "../engine/PeerSpeculativeDecoder.js";
-import {isDecoderRow, isExternalMode, isNativeRow, type BenchRecord, type BenchRow, type BenchRowSpec} from "./benchTypes.js";
+import {isDecoderRow, isExternalMode, isNativeRow, type BenchMode, type BenchRecord, type BenchRow, type BenchRowSpec} from "./benchTypes.js";
 import {isLosslessNative, type NativeSettings, type NativeTools} from "./nativeTools.js";
 import type {CallCostCurve} from "./oracleBound.js";
 import {repeatPredicted} from "./lookupAgreement.js";
 import {boundRuns} from "./boundRuns.js";
 import type {RepetitionPenalty} from "../engine/RepetitionPenalty.js";
 import {repetitionPenaltyOf} from "../decoding/sampling/SamplingOptions.js";
-import {DECODING_SETTINGS, type DecodingSettings} from "../decoding/settings/decodingSettings.js";
+import {DECODING_SETTINGS, drafterChain, type DecodingSettings} from "../decoding/settings/decodingSettings.js";
 import type {EvalPrompt} from "./promptFile.js";
 import {bleu, rougeL} from "./textMetrics.js";
 import {errorMessage} from "../errors.js";
@@ -81,7 +83,8 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
                 };
             }
             await decoder.clearCache();
-            const result = await decoder.generate(prompt.prompt, {...spec.settings, maxTokens: tokens});
+            // Nothing learnt in another run drafts this one (llama.cpp's tools start each prompt afresh too).
+            const result = await decoder.generate(prompt.prompt, {...spec.settings, maxTokens: tokens, ngramMemory: new NgramMemory()});
             return {row: spec.name, promptId: prompt.id, ms: result.stats.totalMs, tokens: result.tokens, text: result.text, stats: result.stats};
         };
 
@@ -129,7 +132,8 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
             bigRecords: records.filter((record) => record.row === bigSpec.name), bigSettings: bigSpec.settings as DecodingSettings,
             promptTokens, bigScorer, littleScorer, costCurves,
             lookupNgrams: ngramsOf(decoderRows.filter((row) => row.mode === "lookup").map((row) => row.settings.lookupNgram ?? DECODING_SETTINGS.lookupNgram.default)),
-            lookupFirstNgrams: ngramsOf(decoderRows.filter((row) => row.mode === "bild").map((row) => row.settings.draftLookup))
+            lookupFirstNgrams: ngramsOf(decoderRows.filter((row) => row.mode === "bild" && drafterChain(row.settings, "bild").includes("lookup"))
+                .map((row) => row.settings.lookupNgram ?? DECODING_SETTINGS.lookupNgram.default))
         });
         return {
             rows: aggregateRows(rows, [...records, ...oracles.records], bigSpec.name, failures, oracles.rows),
@@ -237,13 +241,13 @@ function aggregateRows(
             repeatPct: 100 * sum(mine.map((record) => record.repeatPredicted)) / Math.max(tokens, 1),
             ...(failures.has(name) ? {error: failures.get(name)} : {})
         };
-        if (mode === "bild" || mode === "speculative" || mode === "lookup") {
+        if (isDraftingMode(mode)) {
             row.fallbacks = sum(stats.map((s) => s.fallbacks));
             row.rollbacks = sum(stats.map((s) => s.rollbacks));
             row.discarded = sum(stats.map((s) => s.discarded));
             row.tokensPerBigCall = tokens / Math.max(bigCalls, 1);
-            row.littleSharePct = 100 * sum(stats.map((s) => s.littleAccepted)) / Math.max(tokens, 1);
-            row.acceptancePct = 100 * sum(stats.map((s) => s.littleAccepted)) / Math.max(sum(stats.map((s) => s.littleProposed)), 1);
+            row.draftSharePct = 100 * sum(stats.map((s) => s.draftAccepted)) / Math.max(tokens, 1);
+            row.acceptancePct = 100 * sum(stats.map((s) => s.draftAccepted)) / Math.max(sum(stats.map((s) => s.draftProposed)), 1);
         }
         const drafts = mine.map((record) => record.drafts).filter((d) => d != null);
         if (drafts.length > 0)
@@ -268,7 +272,7 @@ function aggregateRows(
     markBest(rows, (row) => {
         const settings = row.settings as DecodingSettings;
         const greedy = (settings.temperature ?? 0) === 0;
-        return ["bild", "speculative", "lookup"].includes(row.mode) && isLossless(settings) && (!greedy || row.exactMatchPct === 100);
+        return isDraftingMode(row.mode) && isLossless(settings) && (!greedy || row.exactMatchPct === 100);
     }, "ours");
     const nativeBig = rows.filter((row) => row.mode === "native-big" && row.error == null)
         .reduce<BenchRow | undefined>((best, row) => best == null || row.tokensPerSecond > best.tokensPerSecond ? row : best, undefined);
@@ -277,6 +281,8 @@ function aggregateRows(
             row.speedupOverNativeBig = row.tokensPerSecond / nativeBig.tokensPerSecond;
     return rows;
 }
+
+const isDraftingMode = (mode: BenchMode) => (DRAFTING_MODES as readonly BenchMode[]).includes(mode);
 
 /** Lossless by its settings: no lossy rollback threshold (BiLD's α_RB = 0 is lossless under greedy decoding). */
 const isLossless = (settings: DecodingSettings) =>

@@ -38,7 +38,7 @@ export class ServerMetrics {
     public recordGeneration(stats: GenerationStats): void {
         this.#promptTokens.inc(stats.promptTokens);
         this.#generatedTokens.inc(stats.generatedTokens);
-        this.#littleAccepted.inc(stats.littleAccepted);
+        this.#littleAccepted.inc(stats.drafters.little?.accepted ?? 0);
         this.#fallbacks.inc(stats.fallbacks);
         this.#rollbacks.inc(stats.rollbacks);
         this.#bigCalls.inc(stats.bigCalls);

@@ -29,7 +29,7 @@ describe("bild generate (CLI, real models)", () => {
         assert.equal(output.origins.length, 24);
         assert.ok(output.origins.every((origin: string) => ["little", "big", "correction"].includes(origin)));
         assert.equal(output.stats.generatedTokens, 24);
-        assert.equal(output.stats.littleAccepted + output.stats.bigTokens, 24);
+        assert.equal(output.stats.draftAccepted + output.stats.bigTokens, 24);
 
         const big = JSON.parse((await runCli([...PAIR_ARGS, "--prompt", "def add(a, b):", "--max-tokens", "24", "--json", "--mode", "big"])).stdout);
         assert.deepEqual(output.tokens, big.tokens, "--rollback-threshold 0 reproduces --mode big");
@@ -46,7 +46,7 @@ describe("bild generate (CLI, real models)", () => {
         const lossless = await json(["--compare"]);
         assert.deepEqual(lossless.tokens, big.tokens);
         assert.equal(lossless.comparison.identical, true);
-        assert.ok(lossless.comparison.speedup > 0 && lossless.stats.littleAccepted > 0);
+        assert.ok(lossless.comparison.speedup > 0 && lossless.stats.draftAccepted > 0);
         // The little model alone (never falling back, never rolled back) writes something else here.
         const little = await json(["--compare", "--fallback-threshold", "0", "--max-little-tokens", "inf", "--rollback-threshold", "inf"]);
         const firstDifference = little.tokens.findIndex((token: number, i: number) => token !== big.tokens[i]);

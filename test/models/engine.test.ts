@@ -167,8 +167,8 @@ describe("engine adapter on the bundled Python pair (real models)", () => {
         try {
             for (const {prompt} of readFixturePrompts(6)) {
                 const {stats, tokens, origins} = await decoder.generate(prompt, {mode: "bild", fallbackThreshold: 0.3, rollbackThreshold: 1.5, maxTokens: 64});
-                assert.equal(stats.littleAccepted + stats.bigTokens, tokens.length);
-                assert.equal(stats.littleProposed - stats.littleAccepted, stats.discarded);
+                assert.equal(stats.draftAccepted + stats.bigTokens, tokens.length);
+                assert.equal(stats.draftProposed - stats.draftAccepted, stats.discarded);
                 assert.equal(origins.filter((origin) => origin === "correction").length, stats.rollbacks);
                 assert.ok(stats.bigCalls >= stats.fallbacks);
             }

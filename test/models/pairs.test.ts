@@ -11,7 +11,7 @@ import {assertSameOutputTieAware} from "../support/tieAware.js";
 
 const PROMPTS = readFixturePrompts(4);
 const LOSSLESS: GenerateOptions[] = [
-    {mode: "bild"}, {mode: "bild", fallbackThreshold: 0.6, rollbackThreshold: 0}, {mode: "speculative"}, {mode: "lookup"}, {mode: "bild", draftLookup: 2}
+    {mode: "bild"}, {mode: "bild", fallbackThreshold: 0.6, rollbackThreshold: 0}, {mode: "speculative"}, {mode: "lookup"}, {mode: "bild", drafters: "lookup+little", lookupNgram: 2}
 ];
 /** Each lossless mode runs plain and under these penalties (the little model drafting under them, then not). */
 const PENALTIES: GenerateOptions[] = [{}, {repeatPenalty: 1.3, repeatLastN: 32, frequencyPenalty: 0.2}, {repeatPenalty: 1.3, repeatLastN: 32, draftPenalty: false}];

@@ -57,7 +57,7 @@ describe("drafting replay", () => {
             {options: {mode: "bild", runConfidence: 0.3, maxLittleTokens: 3}, policy: () => new DraftConfidencePolicy(0.3, 3), maxDraft: 3},
             {options: {mode: "bild", rollbackThreshold: 0, fallbackThreshold: 0.5, maxLittleTokens: 4}, policy: () => new ConfidenceFallbackPolicy(0.5, 4), maxDraft: 4},
             {options: {mode: "speculative", draftTokens: 3}, policy: () => new ConfidenceFallbackPolicy(0, 3), maxDraft: 3},
-            {options: {mode: "bild", draftLookup: 2}, policy: () => new DraftConfidencePolicy(), maxDraft: 10}
+            {options: {mode: "bild", drafters: "lookup+little", lookupNgram: 2}, policy: () => new DraftConfidencePolicy(), maxDraft: 10}
         ];
         let compared = 0;
         for (const penaltyOptions of [{}, {repeatPenalty: 1.3, repeatLastN: 8}])
@@ -71,7 +71,7 @@ describe("drafting replay", () => {
                         continue;
                     const prompt = fakeCodec.encodePrompt(text);
                     const runs = await littleDraftRuns(new FakeSequence(littleOf), prompt, result.tokens, maxDraft, repetitionPenaltyOf(settings));
-                    const lookup = options.draftLookup == null ? undefined : await lookupAgreement(prompt, result.tokens, options.draftLookup, maxDraft);
+                    const lookup = options.lookupNgram == null ? undefined : await lookupAgreement(prompt, result.tokens, options.lookupNgram, maxDraft);
                     const schedule = replaySchedule(runs, result.tokens, prompt.length, policy(), lookup);
                     const {stats} = result;
                     const label = `${JSON.stringify(settings)} on ${text}`;

@@ -2,7 +2,7 @@ import {describe, it} from "node:test";
 import assert from "node:assert/strict";
 import {Decoder} from "../../src/decoding/Decoder.js";
 import type {GenerateOptions} from "../../src/decoding/GenerateOptions.js";
-import type {GenerationResult} from "../../src/decoding/GenerationResult.js";
+import type {GenerationResult, TokenOrigin} from "../../src/decoding/GenerationResult.js";
 import type {Token} from "../../src/engine/ModelSequence.js";
 import {BildUsageError} from "../../src/errors.js";
 import {ConfidenceFallbackPolicy} from "../../src/decoding/policies/ConfidenceFallbackPolicy.js";
@@ -25,10 +25,15 @@ const PROMPTS = Array.from({length: 30}, (_, i) => "abcdefg".repeat(2).slice(i %
 function assertStatsAddUp(result: GenerationResult): void {
     const {stats, origins} = result;
     assert.equal(stats.generatedTokens, result.tokens.length);
-    assert.equal(stats.littleAccepted + stats.bigTokens, result.tokens.length, "accepted + big = output length");
-    assert.equal(stats.littleAccepted, origins.filter((origin) => origin === "little").length);
-    assert.equal(stats.bigTokens, origins.filter((origin) => origin !== "little").length);
-    assert.equal(stats.littleProposed, stats.littleAccepted + stats.discarded, "proposed = accepted + discarded");
+    assert.equal(stats.draftAccepted + stats.bigTokens, result.tokens.length, "accepted + big = output length");
+    const drafted = (origin: TokenOrigin) => origin !== "big" && origin !== "correction";
+    assert.equal(stats.draftAccepted, origins.filter(drafted).length);
+    assert.equal(stats.bigTokens, origins.filter((origin) => !drafted(origin)).length);
+    assert.equal(stats.draftProposed, stats.draftAccepted + stats.discarded, "proposed = accepted + discarded");
+    // Each drafter's counters are its own tokens, and they add up to the totals.
+    for (const [name, counts] of Object.entries(stats.drafters))
+        assert.equal(counts.accepted, origins.filter((origin) => origin === name).length, name);
+    assert.equal(Object.values(stats.drafters).reduce((total, counts) => total + counts.proposed, 0), stats.draftProposed);
     assert.equal(origins.filter((origin) => origin === "correction").length, stats.rollbacks);
     assert.ok(stats.timeBigMs + stats.timeLittleMs <= stats.totalMs + 1e-6);
 }
@@ -84,7 +89,7 @@ describe("draft/verify decoding on scripted models", () => {
                 results.forEach((result, i) => {
                     assert.deepEqual(result.tokens, greedyReference(fakeCodec.encodePrompt(PROMPTS[i]!), bigLogits, 60));
                     assertStatsAddUp(result);
-                    accepted += result.stats.littleAccepted;
+                    accepted += result.stats.draftAccepted;
                 });
             }
         assert.ok(accepted > 0, "no lookup draft was ever kept: the test does not exercise them");
@@ -105,7 +110,7 @@ describe("draft/verify decoding on scripted models", () => {
         const results = await allOutputs({mode: "bild", fallbackThreshold: 1.01, rollbackThreshold: 5});
         results.forEach((result, i) => {
             assert.deepEqual(result.tokens, greedyReference(fakeCodec.encodePrompt(PROMPTS[i]!), bigLogits, 40));
-            assert.equal(result.stats.littleProposed, 0);
+            assert.equal(result.stats.draftProposed, 0);
         });
     });
 
@@ -149,8 +154,8 @@ describe("draft/verify decoding on scripted models", () => {
             onVerified: (accepted: number, drafted: number) => heard.push([accepted, drafted])
         };
         const result = await decoder.generate("abc", {fallbackPolicy: listening, rollbackThreshold: 0, maxTokens: 40});
-        assert.equal(heard.length, result.stats.bigCalls, "one report per big-model pass");
-        assert.equal(heard.reduce((sum, [accepted]) => sum + accepted, 0), result.stats.littleAccepted);
+        assert.equal(heard.length, result.stats.drafters.little!.runs, "one report per run the little model drafted");
+        assert.equal(heard.reduce((sum, [accepted]) => sum + accepted, 0), result.stats.draftAccepted);
         assert.equal(heard.reduce((sum, [accepted, drafted]) => sum + drafted - accepted, 0), result.stats.discarded);
         assert.ok(heard.some(([accepted, drafted]) => accepted < drafted), "rollbacks were reported too");
     });

@@ -31,7 +31,7 @@ describe("LookupDrafter", () => {
     });
 });
 
-describe("lookup first, little model otherwise (draftLookup)", () => {
+describe("lookup first, little model otherwise (drafters lookup+little)", () => {
     const bigLogits = (context: readonly Token[]) => fakeLogits(context, 1);
     const prompts = Array.from({length: 30}, (_, i) => "abcdefg".repeat(3).slice(i % 7, i % 7 + 2 + (i % 12)));
     const decoder = () => new Decoder({
@@ -40,26 +40,26 @@ describe("lookup first, little model otherwise (draftLookup)", () => {
 
     it("writes big's greedy output in bild and speculative modes, whatever n, with lookup drafts kept", async () => {
         for (const options of [
-            {mode: "bild", draftLookup: 1}, {mode: "bild", draftLookup: 2, maxLittleTokens: 3}, {mode: "bild", draftLookup: 3, fallbackThreshold: 0.5, rollbackThreshold: 0},
-            {mode: "speculative", draftLookup: 2, draftTokens: 5}, {mode: "bild", draftLookup: 2, repeatPenalty: 1.3}
+            {lookupNgram: 1}, {lookupNgram: 2, maxLittleTokens: 3}, {lookupNgram: 3, fallbackThreshold: 0.5, rollbackThreshold: 0},
+            {mode: "speculative", lookupNgram: 2, draftTokens: 5}, {lookupNgram: 2, repeatPenalty: 1.3}
         ] as const) {
             const generator = decoder();
             for (const prompt of prompts) {
-                const result = await generator.generate(prompt, {...options, maxTokens: 40});
+                const result = await generator.generate(prompt, {mode: "bild", ...options, drafters: "lookup+little", maxTokens: 40});
                 assert.deepEqual(result.tokens, greedyReference(fakeCodec.encodePrompt(prompt), bigLogits, 40, repetitionPenaltyOf(options)), JSON.stringify(options));
             }
         }
     });
 
     it("drafts from the lookup where the text repeats: fewer little-model calls than without it", async () => {
-        const calls = async (draftLookup: number) => {
+        const calls = async (drafters: "little" | "lookup+little") => {
             const little = new FakeSequence((context) => littleLogits(context, 1, 2, 0.6));
             const generator = new Decoder({big: new FakeSequence(bigLogits), little, codec: fakeCodec, contextSize: 4096});
             for (const prompt of prompts)
-                await generator.generate(prompt, {mode: "bild", draftLookup, maxTokens: 60});
+                await generator.generate(prompt, {mode: "bild", drafters, ...(drafters === "little" ? {} : {lookupNgram: 1}), maxTokens: 60});
             return little.calls;
         };
-        const [plain, withLookup] = [await calls(0), await calls(1)];
+        const [plain, withLookup] = [await calls("little"), await calls("lookup+little")];
         assert.ok(withLookup < plain, `${withLookup} little calls with lookup vs ${plain} without`);
     });
 });

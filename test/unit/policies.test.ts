@@ -78,7 +78,7 @@ describe("planDecoding", () => {
         rejects({maxLittleTokens: 65}, /maxLittleTokens must be an integer from 1 to 64 or inf, got 65/);
         rejects({mode: "speculative", draftTokens: 1_000_000}, /draftTokens must be an integer from 1 to 64, got 1000000/);
         rejects({mode: "speculative", draftTokens: -3}, /draftTokens must be an integer from 1 to 64/);
-        rejects({mode: "fast" as never}, /^mode must be one of big, little, speculative, bild, lookup, got fast$/);
+        rejects({mode: "fast" as never}, /^mode must be one of big, little, speculative, bild, lookup, ngram, got fast$/);
         rejects({stop: [""]}, /stop must be non-empty strings/);
         rejects({runConfidence: 1.5}, /runConfidence must be a number from 0 to 1/);
         rejects({temperature: -1}, /temperature must be a number from 0 to 2/);
@@ -95,6 +95,12 @@ describe("planDecoding", () => {
         rejects({mode: "speculative", runConfidence: 0.5}, /runConfidence applies to bild mode, not to speculative/);
         rejects({mode: "bild", draftTokens: 4}, /draftTokens applies to speculative and lookup mode, not to bild/);
         rejects({mode: "big", strict: true}, /strict applies to bild mode, not to big/);
+        // A drafter's sizes where the chain has no such drafter would be ignored too.
+        rejects({mode: "bild", lookupNgram: 2}, /^lookupNgram sizes the lookup drafter, which drafters little does not chain: drop it or set drafters to one with lookup$/);
+        rejects({mode: "speculative", drafters: "lookup+little", ngramMaxDraft: 8}, /ngramMaxDraft sizes the ngram drafter, which drafters lookup\+little does not chain/);
+        rejects({mode: "lookup", ngramMinMatch: 8}, /ngramMinMatch applies to ngram and bild and speculative mode, not to lookup/);
+        assert.deepEqual(planDecoding({drafters: "ngram+little", ngramMaxDraft: 8}).drafting.drafters, ["ngram", "little"]);
+        assert.deepEqual(planDecoding({mode: "ngram"}).drafting.drafters, ["ngram"]);
         rejects({mode: "little", maxLittleTokens: 3}, /maxLittleTokens applies to bild mode, not to little/);
         rejects({mode: "big", rollbackPolicy: {review: () => undefined}}, /rollbackPolicy applies to bild mode, not to big/);
         rejects({strict: true, rollbackThreshold: 3}, /^strict and rollbackThreshold are two verification rules: give one of them, not both$/);
@@ -164,5 +170,12 @@ describe("mergeSettings (a server's defaults under a request's settings)", () =>
         assert.deepEqual(mergeSettings(defaults, {mode: "speculative", draftTokens: 2}), {mode: "speculative", maxTokens: 64, draftTokens: 2});
         assert.deepEqual(mergeSettings(defaults, {}), defaults);
         planDecoding(mergeSettings(defaults, {mode: "big"}));
+    });
+
+    it("drops the defaults' drafter sizes where the request's chain has no such drafter", () => {
+        const defaults: DecodingSettings = {drafters: "ngram+little", ngramMaxDraft: 16};
+        assert.deepEqual(mergeSettings(defaults, {drafters: "little"}), {drafters: "little"});
+        assert.deepEqual(mergeSettings(defaults, {mode: "ngram"}), {mode: "ngram", ngramMaxDraft: 16});
+        planDecoding(mergeSettings(defaults, {drafters: "lookup+little", lookupNgram: 2}));
     });
 });

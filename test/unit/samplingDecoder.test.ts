@@ -98,7 +98,8 @@ describe("strict sampling is exact (scripted models, chi-square over the first t
         ["speculative, k = 4", {mode: "speculative"}],
         ["bild strict", {mode: "bild", strict: true, fallbackThreshold: 0.2}],
         ["bild, α_RB = 0 (exact, fewer drafts kept)", {mode: "bild", rollbackThreshold: 0, fallbackThreshold: 0.2}],
-        ["bild strict, lookup first (n = 1)", {mode: "bild", strict: true, fallbackThreshold: 0.2, draftLookup: 1}],
+        ["bild strict, lookup first (n = 1)", {mode: "bild", strict: true, fallbackThreshold: 0.2, drafters: "lookup+little", lookupNgram: 1}],
+        ["bild strict, n-gram memory first (n = 2)", {mode: "bild", strict: true, fallbackThreshold: 0.2, drafters: "ngram+little", ngramMinMatch: 2}],
         ["big", {mode: "big"}]
     ];
     for (const [name, options] of exact)
@@ -107,15 +108,18 @@ describe("strict sampling is exact (scripted models, chi-square over the first t
             assert.ok(fit.pValue > SIGNIFICANCE, `p-value ${fit.pValue}, χ² ${fit.statistic.toFixed(1)} on ${fit.degreesOfFreedom} dof`);
         });
 
-    it("lookup drafting (a drafter without a distribution) after a prompt that repeats", async () => {
+    for (const [name, drafting] of [
+        ["lookup drafting (a drafter without a distribution) after a prompt that repeats", {mode: "lookup", lookupNgram: 2}],
+        ["n-gram drafting (a drafter without a distribution) after a prompt that repeats", {mode: "ngram", ngramMinMatch: 2}]
+    ] as const) it(name, async () => {
         // "abcab": the suffix "ab" occurred before, so "c…" is drafted at the first position.
         const prompt = "abcab";
         const outcomes: number[] = [];
         let accepted = 0;
         for (let seed = 0; seed < 8000; seed++) {
-            const {tokens, stats} = await makeDecoder().generate(prompt, {mode: "lookup", lookupNgram: 2, temperature: 1, topK: 0, maxTokens: 2, seed});
+            const {tokens, stats} = await makeDecoder().generate(prompt, {...drafting, temperature: 1, topK: 0, maxTokens: 2, seed});
             outcomes.push(tokens[0]! * VOCABULARY + tokens[1]!);
-            accepted += stats.littleAccepted;
+            accepted += stats.draftAccepted;
         }
         assert.ok(accepted > 0, "no draft was kept: the test does not exercise the drafter");
         const fit = chiSquareTest(countDraws(outcomes), bigPairDistribution(fakeCodec.encodePrompt(prompt), 1));

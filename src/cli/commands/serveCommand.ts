@@ -1,6 +1,7 @@
 import {Command, InvalidArgumentError, Option} from "commander";
 import path from "node:path";
 import {Decoder} from "../../decoding/Decoder.js";
+import {NgramMemory} from "../../decoding/drafters/NgramMemory.js";
 import {BackgroundTokenizer} from "../../engine/BackgroundTokenizer.js";
 import {ChatFormatter} from "../../engine/ChatFormatter.js";
 import {createServer} from "../../server/createServer.js";
@@ -63,7 +64,9 @@ async function runServe(options: ServeOptions): Promise<void> {
     // Checked before loading models; each request is planned with its own settings over these.
     checkSettings(defaults, modeOf(defaults));
     const pair = await loadPairFromOptions(options, options.parallel);
-    const decoders = Array.from({length: options.parallel}, () => Decoder.fromPair(pair));
+    // One n-gram memory for every request: a request that repeats an earlier answer is drafted from it.
+    const ngramMemory = new NgramMemory();
+    const decoders = Array.from({length: options.parallel}, () => Decoder.fromPair(pair, ngramMemory));
     const pool = new DecoderPool(decoders, options.queue);
     const modelId = path.basename(options.big).replace(/\.gguf$/i, "");
     const loopback = LOOPBACK_HOSTS.includes(hostOf(options.host));

@@ -20,11 +20,14 @@ export type LittleModelDrafterParts = {
 
 /** The little model as a drafter: autoregressive picks until the drafting rule hands over. */
 export class LittleModelDrafter implements Drafter {
+    public readonly name = "little";
     readonly #parts: LittleModelDrafterParts;
 
     public constructor(parts: LittleModelDrafterParts) {
         this.#parts = parts;
     }
+
+    public begin(): void {}
 
     public async *propose(tokens: readonly Token[], stats: GenerationStats): AsyncGenerator<TokenChoice, void, void> {
         const {little, chooser, fallback, draftableIds} = this.#parts;
@@ -40,8 +43,8 @@ export class LittleModelDrafter implements Drafter {
         }
     }
 
-    public onVerified(accepted: number, drafted: number): void {
-        this.#parts.fallback.onVerified?.(accepted, drafted);
+    public accept(kept: readonly Token[], drafted: number): void {
+        this.#parts.fallback.onVerified?.(kept.length, drafted);
     }
 
     public async truncate(length: number, stats: GenerationStats): Promise<void> {

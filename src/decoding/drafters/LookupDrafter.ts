@@ -13,6 +13,7 @@ import type {Drafter} from "./Drafter.js";
  * the big model's distribution (lossless by construction, greedy or sampled).
  */
 export class LookupDrafter implements Drafter {
+    public readonly name = "lookup";
     readonly #ngram: number;
     readonly #maxDraft: number;
 
@@ -20,6 +21,8 @@ export class LookupDrafter implements Drafter {
         this.#ngram = ngram;
         this.#maxDraft = maxDraft;
     }
+
+    public begin(): void {}
 
     public async *propose(tokens: readonly Token[]): AsyncGenerator<TokenChoice, void, void> {
         const n = this.#ngram;
@@ -38,7 +41,7 @@ export class LookupDrafter implements Drafter {
         }
     }
 
-    public onVerified(): void {}
+    public accept(): void {}
 
     public async truncate(): Promise<void> {}
 }

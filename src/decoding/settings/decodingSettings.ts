@@ -1,5 +1,6 @@
 import {BildUsageError} from "../../errors.js";
 import {DECODING_MODES, type DecodingMode} from "../DecodingMode.js";
+import type {DrafterName} from "../GenerationResult.js";
 
 /** Longest stop string, in characters: each is searched for in the output as tokens arrive. */
 export const MAX_STOP_LENGTH = 1000;
@@ -32,6 +33,8 @@ export type SettingSpec = {
     readonly defaultNote?: string,
     /** The modes where the setting takes effect; giving it for another mode is an error. */
     readonly modes: readonly DecodingMode[],
+    /** The drafter it sizes: it takes effect only where the mode's drafter chain has that drafter. */
+    readonly drafter?: DrafterName,
     /** Settings of one rule are alternatives: at most one of them may be given. */
     readonly rule?: "drafting" | "verification",
     /** Shapes sampling: at temperature 0 (greedy) a value other than the default would be ignored, so it is an error. */
@@ -143,22 +146,43 @@ export const DECODING_SETTINGS = {
         doc: "speculative and lookup: most tokens drafted per big call"
     },
     /**
-     * Lookup drafting (`LookupDrafter`): how many of the last tokens must have occurred before for
-     * what followed them to be proposed. Defaults to 3 (not tuned by measurement yet).
+     * BiLD and speculative decoding: the drafters asked in turn each run, the first that proposes
+     * drafting it (llama.cpp's `--spec-type a,b`): `little` the little model alone; `ngram+little`
+     * the n-gram memory (`NgramDrafter`) where it remembers a continuation, the little model
+     * otherwise; `lookup+little` prompt lookup (`LookupDrafter`, `lookupNgram`) first. Defaults to
+     * `little` (docs/defaults.md has what each chain measured).
      */
-    lookupNgram: {
-        kind: "integer", min: 1, max: 16, default: 3, metavar: "n", modes: ["lookup"], server: "bild", short: "ng",
-        doc: "lookup: tokens matched before what followed them is proposed"
+    drafters: {
+        kind: "choice", choices: ["little", "ngram+little", "lookup+little"], default: "little", metavar: "chain",
+        modes: ["bild", "speculative"], server: "bild", short: "dr",
+        doc: "bild and speculative: drafters asked in turn each run (ngram+little: the n-gram memory where it knows a continuation)"
     },
     /**
-     * BiLD and speculative decoding with lookup drafting first (`LookupFirstDrafter`): where the
-     * last n tokens occurred before, propose what followed them (up to `maxLittleTokens` in bild
-     * mode, `draftTokens` in speculative) instead of asking the little model; 0 drafts with the
-     * little model alone. Defaults to 0 (docs/benchmarks.md has what each regime measured).
+     * Lookup drafting (`LookupDrafter`): how many of the last tokens must have occurred before for
+     * what followed them to be proposed; in bild and speculative modes where `drafters` chains
+     * `lookup`. Defaults to 3 (not tuned by measurement yet).
      */
-    draftLookup: {
-        kind: "integer", min: 0, max: 16, default: 0, metavar: "n", modes: ["bild", "speculative"], server: "bild", short: "lk",
-        doc: "bild and speculative: where the last n tokens occurred before, draft what followed them instead of asking the little model (0: off)"
+    lookupNgram: {
+        kind: "integer", min: 1, max: 16, default: 3, metavar: "n", modes: ["lookup", "bild", "speculative"], drafter: "lookup", server: "bild", short: "ng",
+        doc: "lookup drafting: tokens matched before what followed them is proposed"
+    },
+    /**
+     * N-gram drafting (`NgramDrafter`, the `ngram` mode and the `ngram` drafter of a chain): a draft
+     * token needs a remembered context of at least this many tokens (2, 4, 8 or 16; other values
+     * round down to one of them). Defaults to 4.
+     */
+    ngramMinMatch: {
+        kind: "integer", min: 2, max: 16, default: 4, metavar: "n", modes: ["ngram", "bild", "speculative"], drafter: "ngram", server: "bild", short: "nm",
+        doc: "n-gram drafting: shortest remembered context a draft token may follow (2, 4, 8 or 16)"
+    },
+    /**
+     * N-gram drafting: most tokens per run. A run is also at most 4× as long as the context that
+     * predicted its latest token, and its limit halves after a run the big model cut and doubles
+     * after one it kept whole. Defaults to 64, llama.cpp's `ngram-mod`'s.
+     */
+    ngramMaxDraft: {
+        kind: "integer", min: 1, max: 64, default: 64, metavar: "n", modes: ["ngram", "bild", "speculative"], drafter: "ngram", server: "bild", short: "nx",
+        doc: "n-gram drafting: most tokens per run"
     },
     /**
      * llama.cpp's repeat penalty (`--repeat-penalty`): the logit of each token in the last
@@ -242,6 +266,21 @@ export type DecodingSettings = {readonly [K in SettingName]?: ValueOf<(typeof DE
 
 export const settingSpec = (name: SettingName): SettingSpec => DECODING_SETTINGS[name];
 
+/** The drafters `settings` chain in `mode`, in the order they are asked: the lookup and ngram modes draft with theirs alone. */
+export function drafterChain(settings: DecodingSettings, mode: DecodingMode): readonly DrafterName[] {
+    if (mode === "lookup" || mode === "ngram")
+        return [mode];
+    if (!settingSpec("drafters").modes.includes(mode))
+        return [];
+    return (settings.drafters ?? DECODING_SETTINGS.drafters.default).split("+") as DrafterName[];
+}
+
+/** Whether `name` takes effect in `mode` with the drafters `settings` chain. */
+export function takesEffect(name: SettingName, settings: DecodingSettings, mode: DecodingMode): boolean {
+    const spec = settingSpec(name);
+    return spec.modes.includes(mode) && (spec.drafter == null || drafterChain(settings, mode).includes(spec.drafter));
+}
+
 /** The mode `settings` decode in. */
 export const modeOf = (settings: DecodingSettings): DecodingMode => settings.mode ?? DECODING_SETTINGS.mode.default;
 
@@ -323,6 +362,8 @@ export function checkSettings(
             throw new BildUsageError(`${name} must be ${describeRange(spec)}, got ${formatValue(value)}`);
         if (!spec.modes.includes(mode))
             throw new BildUsageError(`${name} applies to ${spec.modes.join(" and ")} mode, not to ${mode}: drop it or change the mode`);
+        if (!takesEffect(name, settings, mode))
+            throw new BildUsageError(`${name} sizes the ${spec.drafter} drafter, which drafters ${settings.drafters ?? DECODING_SETTINGS.drafters.default} does not chain: drop it or set drafters to one with ${spec.drafter}`);
         // `false` turns a rule off rather than choosing it.
         if (spec.rule != null && value !== false)
             chosen[spec.rule].push(name);
@@ -338,9 +379,9 @@ export function checkSettings(
                 throw new BildUsageError(`${name} shapes sampling, and at temperature 0 decoding is greedy: drop ${name}, or set a temperature above 0`);
 }
 
-/** The settings among `settings` that take effect in `mode`. */
-export function settingsFor(settings: DecodingSettings, mode: DecodingMode): DecodingSettings {
-    return Object.fromEntries(SETTING_NAMES.filter((name) => settings[name] !== undefined && settingSpec(name).modes.includes(mode))
+/** The settings among `settings` that take effect in `mode` (with the drafters `chainOf` chains, by default `settings`' own). */
+export function settingsFor(settings: DecodingSettings, mode: DecodingMode, chainOf: DecodingSettings = settings): DecodingSettings {
+    return Object.fromEntries(SETTING_NAMES.filter((name) => settings[name] !== undefined && takesEffect(name, chainOf, mode))
         .map((name) => [name, settings[name]]));
 }
 
@@ -358,7 +399,7 @@ export function mergeSettings(base: DecodingSettings, override: DecodingSettings
         const {rule} = settingSpec(name);
         return override[name] !== undefined || (rule != null && overriddenRules.has(rule)) || (greedy && settingSpec(name).sampling === true);
     };
-    const kept = Object.fromEntries(Object.entries(settingsFor(base, mode)).filter(([name]) => !replaced(name as SettingName)));
+    const kept = Object.fromEntries(Object.entries(settingsFor(base, mode, {...base, ...override})).filter(([name]) => !replaced(name as SettingName)));
     return {...kept, ...override};
 }
 

@@ -25,8 +25,8 @@ export class AutoregressiveStrategy implements DecodingStrategy {
             if (this.#role === "big")
                 stats.bigTokens++;
             else {
-                stats.littleProposed++;
-                stats.littleAccepted++;
+                stats.draftProposed++;
+                stats.draftAccepted++;
             }
             yield;
         }

@@ -1,6 +1,7 @@
 import type {ModelSequence, Token} from "../../engine/ModelSequence.js";
 import type {Drafter} from "../drafters/Drafter.js";
 import type {GenerationState} from "../GenerationState.js";
+import type {DrafterCounts, GenerationStats} from "../GenerationResult.js";
 import type {RollbackPolicy} from "../policies/RollbackPolicy.js";
 import type {RandomSource} from "../sampling/RandomSource.js";
 import type {TokenChoice} from "../TokenChoice.js";
@@ -11,8 +12,8 @@ import {truncateTimed} from "./timedEvaluate.js";
 /** The parts a {@link DraftVerifyStrategy} runs with. */
 export type DraftVerifyParts = {
     readonly big: ModelSequence,
-    /** Where the draft tokens come from (the little model, for BiLD and speculative decoding). */
-    readonly drafter: Drafter,
+    /** Where the draft tokens come from, asked in turn: the first that proposes a run drafts it (`drafters`). */
+    readonly drafters: readonly Drafter[],
     /** The big model's picks: greedy or sampled, as the generation decodes. */
     readonly chooser: NextTokenChooser,
     /** Which draft token the big model overrules, if any. */
@@ -33,6 +34,8 @@ export class DraftVerifyStrategy implements DecodingStrategy {
     readonly #parts: DraftVerifyParts;
     /** The drafter's choices for the unverified output tokens, in order. */
     readonly #drafts: TokenChoice[] = [];
+    /** The drafter of the run being verified. */
+    #drafter: Drafter | undefined;
 
     public constructor(parts: DraftVerifyParts) {
         this.#parts = parts;
@@ -40,15 +43,24 @@ export class DraftVerifyStrategy implements DecodingStrategy {
 
     public async *decode(state: GenerationState): AsyncGenerator<void, void, void> {
         const {stats} = state;
+        const prompt = state.tokens.slice(0, state.promptLength);
+        for (const drafter of this.#parts.drafters)
+            drafter.begin(prompt);
         while (!state.isComplete) {
             // Whether the drafter ended its run (BiLD's fallback), rather than the generation's end.
             let handedOver = false;
-            if (!state.endReached) {
+            this.#drafter = undefined;
+            for (const drafter of state.endReached ? [] : this.#parts.drafters) {
                 handedOver = true;
-                for await (const draft of this.#parts.drafter.propose(state.tokens, stats)) {
-                    state.append(draft.token, "little");
+                for await (const draft of drafter.propose(state.tokens, stats)) {
+                    if (this.#drafter == null) {
+                        this.#drafter = drafter;
+                        countsOf(stats, drafter).runs++;
+                    }
+                    state.append(draft.token, drafter.name);
                     this.#drafts.push(draft);
-                    stats.littleProposed++;
+                    stats.draftProposed++;
+                    countsOf(stats, drafter).proposed++;
                     // A step per draft: the decoder checks the abort signal and the time limit
                     // between steps, so a long run of slow drafts cannot outlive either.
                     if (!state.endReached)
@@ -58,6 +70,8 @@ export class DraftVerifyStrategy implements DecodingStrategy {
                         break;
                     }
                 }
+                if (this.#drafter != null)
+                    break;
             }
             if (handedOver)
                 stats.fallbacks++;
@@ -74,7 +88,7 @@ export class DraftVerifyStrategy implements DecodingStrategy {
      */
     async #verify(state: GenerationState, appendNext: boolean): Promise<void> {
         const {stats, tokens} = state;
-        const {big, drafter, chooser, rollback, random} = this.#parts;
+        const {big, drafters, chooser, rollback, random} = this.#parts;
         const drafts = this.#drafts.splice(0);
         const firstPending = state.promptLength + state.finalLength;
         const scoreTokens: (Token | undefined)[] = drafts.map((draft) => draft.token);
@@ -86,26 +100,37 @@ export class DraftVerifyStrategy implements DecodingStrategy {
             const correction = rollback.review(choices[i]!, drafts[i]!, random);
             if (correction == null)
                 continue;
-            drafter.onVerified(i, drafts.length);
             const position = firstPending + i;
+            this.#accept(stats, tokens.slice(firstPending, position), drafts.length);
             stats.rollbacks++;
             stats.discarded += tokens.length - position;
-            stats.littleAccepted += i;
             state.truncateOutput(position - state.promptLength);
             state.append(correction, "correction");
             stats.bigTokens++;
             state.finalizeOutput();
             await truncateTimed("big", big, position, stats);
-            await drafter.truncate(position, stats);
+            for (const each of drafters)
+                await each.truncate(position, stats);
             return;
         }
 
-        stats.littleAccepted += drafts.length;
-        drafter.onVerified(drafts.length, drafts.length);
+        this.#accept(stats, tokens.slice(firstPending), drafts.length);
         if (appendNext) {
             state.append(choices[drafts.length]!.token, "big");
             stats.bigTokens++;
         }
         state.finalizeOutput();
     }
+
+    /** Tells the run's drafter what the big model kept of it, and counts it. */
+    #accept(stats: GenerationStats, kept: readonly Token[], drafted: number): void {
+        if (this.#drafter == null)
+            return;
+        stats.draftAccepted += kept.length;
+        countsOf(stats, this.#drafter).accepted += kept.length;
+        this.#drafter.accept(kept, drafted);
+    }
 }
+
+const countsOf = (stats: GenerationStats, drafter: Drafter): DrafterCounts =>
+    stats.drafters[drafter.name] ??= {runs: 0, proposed: 0, accepted: 0};
