@@ -45,7 +45,7 @@ describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long 
         assert.deepEqual(results.settings.threads, {big: oneWorker ? (await getEngineLlama()).cpuMathCores : 1, little: 1});
         const rows: Row[] = results.rows;
         assert.deepEqual(rows.map((row) => row.mode), [
-            "big", "little", "speculative", "bild", "bild", "lookup", "lookup", "big", "speculative", "lookup", "lookup", "bild", "bild",
+            "big", "little", "speculative", "bild", "bild", "lookup", "lookup", "ngram", "big", "speculative", "lookup", "lookup", "ngram", "bild", "bild",
             "peer", "peer", "peer", "peer", "peer", "oracle", "oracle", "oracle", "oracle", "oracle", "oracle"
         ]);
         const sampledBig = rows.find((row) => row.name === "big T=0.8")!;
@@ -60,7 +60,7 @@ describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long 
         assert.equal(big.rougeLDelta, 0);
         assert.equal(big.exactMatchPct, 100);
         for (const lossless of rows.filter((row) => !row.name.includes("T=") &&
-            (["speculative", "lookup", "peer", "oracle"].includes(row.mode) || row.name === "bild fb=0.4 rb=0")))
+            (["speculative", "lookup", "ngram", "peer", "oracle"].includes(row.mode) || row.name === "bild fb=0.4 rb=0")))
             assert.equal(lossless.exactMatchPct, 100, `${lossless.name} reproduces big`);
         for (const row of rows)
             assert.ok(row.repeatPct >= 0 && row.repeatPct <= 100, `${row.name} repeatPct ${row.repeatPct}`);

@@ -39,7 +39,7 @@ describe("bild generate (CLI, real models)", () => {
         const prompt = "class Stack:\n    def push(self, item):";
         const run = await runCli([...PAIR_ARGS, "--prompt", prompt, "--max-tokens", "32", "--compare"]);
         assert.equal(run.code, 0, run.stderr);
-        assert.match(run.stderr.trim(), /^bild: 32 tokens, \d+ \(\d+ %\) written by the little model; the big model ran \d+ times for 32 tokens; output identical to --mode big; \d+\.\d\d× the speed of the big model alone \(\d+ vs \d+ tok\/s, measured in this process\)$/);
+        assert.match(run.stderr.trim(), /^bild: 32 tokens, \d+ \(\d+ %\) drafted( by the little model| \(\w+ \d+(, \w+ \d+)*\))?; the big model ran \d+ times for 32 tokens; output identical to --mode big; \d+\.\d\d× the speed of the big model alone \(\d+ vs \d+ tok\/s, measured in this process\)$/);
 
         const json = async (args: string[]) => JSON.parse((await runCli([...PAIR_ARGS, "--prompt", prompt, "--max-tokens", "32", "--json", ...args])).stdout);
         const big = await json(["--mode", "big"]);

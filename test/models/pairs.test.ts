@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {Decoder} from "../../src/decoding/Decoder.js";
 import type {GenerateOptions} from "../../src/decoding/GenerateOptions.js";
 import {ModelPair} from "../../src/engine/ModelPair.js";
+import {DECODING_SETTINGS} from "../../src/decoding/settings/decodingSettings.js";
 import {BildUsageError} from "../../src/errors.js";
 import {readFixturePrompts} from "../support/fixtures.js";
 import {BUNDLED_VOCABULARY, FOREIGN_TOKEN, PAIR_FIXTURES, writePairFixture, type PairFixtureName} from "../support/pairFixtures.js";
@@ -11,8 +12,11 @@ import {assertSameOutputTieAware} from "../support/tieAware.js";
 
 const PROMPTS = readFixturePrompts(4);
 const LOSSLESS: GenerateOptions[] = [
-    {mode: "bild"}, {mode: "bild", fallbackThreshold: 0.6, rollbackThreshold: 0}, {mode: "speculative"}, {mode: "lookup"}, {mode: "bild", drafters: "lookup+little", lookupNgram: 2}
+    {mode: "bild"}, {mode: "bild", fallbackThreshold: 0.6, rollbackThreshold: 0}, {mode: "speculative"}, {mode: "lookup"}, {mode: "bild", drafters: "lookup+little", lookupNgram: 2},
+    {mode: "ngram"}, {mode: "bild", drafters: "ngram+little"}
 ];
+/** Modes whose little model drafts (and so takes `draftPenalty`). */
+const takesDraftPenalty = (options: GenerateOptions) => (DECODING_SETTINGS.draftPenalty.modes as readonly string[]).includes(options.mode ?? "bild");
 /** Each lossless mode runs plain and under these penalties (the little model drafting under them, then not). */
 const PENALTIES: GenerateOptions[] = [{}, {repeatPenalty: 1.3, repeatLastN: 32, frequencyPenalty: 0.2}, {repeatPenalty: 1.3, repeatLastN: 32, draftPenalty: false}];
 
@@ -44,8 +48,8 @@ describe("pairs that behave like real ones, derived from the bundled pair at tes
                     const {draftPenalty: _, ...bigPenalty} = penalty;
                     const big = await decoder.generate(prompt, {mode: "big", maxTokens: 64, ...bigPenalty});
                     for (const options of LOSSLESS) {
-                        // Lookup mode drafts with no model, so the little model's penalty is not its setting.
-                        const settings = {...options, ...(options.mode === "lookup" ? bigPenalty : penalty), maxTokens: 64};
+                        // Lookup and n-gram modes draft with no model, so the little model's penalty is not their setting.
+                        const settings = {...options, ...(takesDraftPenalty(options) ? penalty : bigPenalty), maxTokens: 64};
                         const {tokens} = await decoder.generate(prompt, settings);
                         // Batched and one-token logits differ in their last digits: only a proven near-tie may flip.
                         await assertSameOutputTieAware(

@@ -66,6 +66,18 @@ describe("bild serve (OpenAI API, bundled Python pair)", () => {
         assert.equal(defaults.choices[0]!.text, big.choices[0]!.text, "the server's defaults are lossless too");
     });
 
+    it("shares one n-gram memory across requests: a repeated request is drafted from the first, its text unchanged", async () => {
+        type Drafted = {bild: {drafters: Record<string, {accepted: number}>}};
+        const ask = async (mode: string) => await client.completions.create({model: MODEL, prompt: PROMPTS[1]!, max_tokens: 48, temperature: 0,
+            // @ts-expect-error bild's extra request field
+            bild: mode === "big" ? {mode} : {drafters: "ngram+little"}}) as unknown as Drafted & {choices: {text: string}[]};
+        const [first, second, big] = [await ask("bild"), await ask("bild"), await ask("big")];
+        assert.equal(first.choices[0]!.text, big.choices[0]!.text);
+        assert.equal(second.choices[0]!.text, big.choices[0]!.text);
+        const ngram = (response: Drafted) => response.bild.drafters.ngram?.accepted ?? 0;
+        assert.ok(ngram(second) > ngram(first), `n-gram tokens kept: ${ngram(second)} vs ${ngram(first)}`);
+    });
+
     it("reads special tokens written in a string prompt, unless bild.specialTokens is false", async () => {
         const prompt = "<|endoftext|>def add(a, b):";
         const usage = async (bild: object) => (await client.completions.create({model: MODEL, prompt, max_tokens: 4,

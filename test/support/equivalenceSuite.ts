@@ -89,6 +89,13 @@ export function describeEquivalences(
             assert.ok(results.some((result) => result.stats.draftAccepted > 0));
         });
 
+        it("n-gram drafting (alone, and before the little model) ≡ big greedy, its memory kept across prompts and tests, and its drafts are kept", async (t) => {
+            for (const options of [{mode: "ngram"}, {mode: "bild", drafters: "ngram+little"}, {mode: "speculative", drafters: "ngram+little", ngramMinMatch: 2}] as const) {
+                const results = await assertMatches(fixture, options, "big", (m) => t.diagnostic(`${JSON.stringify(options)}: ${m}`));
+                assert.ok(results.some((result) => (result.stats.drafters.ngram?.accepted ?? 0) > 0), JSON.stringify(options));
+            }
+        });
+
         it("under repetition penalties, every lossless mode (drafts penalised or not) ≡ big greedy under the same penalty", async (t) => {
             for (const penalty of [{repeatPenalty: 1.2, repeatLastN: 64}, {frequencyPenalty: 0.4, presencePenalty: 0.4, repeatLastN: 32}]) {
                 const reference: GenerationResult[] = [];
@@ -96,7 +103,7 @@ export function describeEquivalences(
                     reference.push(await fixture.decoder.generate(prompt, {...penalty, mode: "big", maxTokens: MAX_TOKENS}));
                 assert.ok(reference.some((result, i) => result.text !== fixture.big[i]!.text), "the penalty changes some output");
                 const penalized = {...fixture, big: reference};
-                for (const mode of [{mode: "bild"}, {mode: "bild", draftPenalty: false}, {mode: "speculative"}, {mode: "lookup", lookupNgram: 2}] as const)
+                for (const mode of [{mode: "bild"}, {mode: "bild", draftPenalty: false}, {mode: "speculative"}, {mode: "lookup", lookupNgram: 2}, {mode: "ngram"}, {mode: "bild", drafters: "ngram+little"}] as const)
                     await assertMatches(penalized, {...mode, ...penalty}, "big", (m) => t.diagnostic(`${JSON.stringify({...mode, ...penalty})}: ${m}`), penalty);
             }
         });
