@@ -6,7 +6,7 @@ export {Tokenizer, type TextCodec} from "./engine/Tokenizer.js";
 export type {ModelSequence, NextTokenFacts, Token, LogitPairs} from "./engine/ModelSequence.js";
 export {
     DEFAULT_THREADS, defaultBigThreads, DEFAULT_MAX_CONTEXT_SIZE, DEFAULT_BATCH_SIZE, DEFAULT_SEQUENCES, DEFAULT_GPU, GPU_CHOICES,
-    defaultFlashAttention, type EngineSettings, type GpuChoice
+    DEFAULT_ATTENTION_PROBE_TOKENS, type EngineSettings, type GpuChoice
 } from "./engine/EngineSettings.js";
 export {Decoder, type DecoderParts, type GenerationStream, type ScoredToken, type TokenScore} from "./decoding/Decoder.js";
 export type {GenerateOptions} from "./decoding/GenerateOptions.js";
@@ -34,3 +34,4 @@ export {BildUsageError} from "./errors.js";
 export {NgramMemory, NGRAM_ORDERS, type NgramMemoryOptions} from "./decoding/drafters/NgramMemory.js";
 export {NgramDrafter, type NgramDrafterParams} from "./decoding/drafters/NgramDrafter.js";
 export {LookupDrafter} from "./decoding/drafters/LookupDrafter.js";
+export {chooseFlashAttention, flashAttentionCacheFile, type FlashAttentionChoice} from "./engine/chooseFlashAttention.js";

@@ -1,3 +1,4 @@
+import type {FlashAttentionChoice} from "../engine/chooseFlashAttention.js";
 import {Option, type Command} from "commander";
 import {DEFAULT_BENCH_GRID, GRID_SETTINGS, parseBenchGrid, type BenchGrid} from "../eval/benchRows.js";
 import {DECODING_SETTINGS, kebabCase} from "../decoding/settings/decodingSettings.js";
@@ -51,7 +52,7 @@ export const benchMaxTokens = (options: BenchCliOptions) => options.maxTokens ??
  */
 export async function runBenchFromOptions(
     options: ModelCliOptions & BenchCliOptions, allRows: readonly BenchRowSpec[], label: string
-): Promise<{output: BenchOutput, prompts: EvalPrompt[], threads: {big: number, little: number}}> {
+): Promise<{output: BenchOutput, prompts: EvalPrompt[], threads: {big: number, little: number}, flashAttention: {big: FlashAttentionChoice, little: FlashAttentionChoice}}> {
     const prompts = await loadBenchPrompts(options);
     const pair = await loadPairFromOptions(options, BENCH_SEQUENCES);
     try {
@@ -71,7 +72,7 @@ export async function runBenchFromOptions(
         const progress = startProgress(rows.length * prompts.length, label);
         const output = await runBench({pair, prompts, rows, maxTokens: benchMaxTokens(options), native, onProgress: progress.tick})
             .finally(() => progress.stop());
-        return {output, prompts, threads: {big: pair.big.threads, little: pair.little.threads}};
+        return {output, prompts, threads: {big: pair.big.threads, little: pair.little.threads}, flashAttention: {big: pair.big.flashAttention, little: pair.little.flashAttention}};
     } finally {
         await pair[Symbol.asyncDispose]();
     }

@@ -7,6 +7,7 @@ import {BUNDLED_BIG_MODEL, BUNDLED_LITTLE_MODEL, bundledLabel} from "./bundledMo
 import {parsePositiveInteger} from "./parseNumbers.js";
 import {downloadProgress} from "./progressBars.js";
 import {busyCoresNow} from "./busyCores.js";
+import {flashAttentionCacheFile} from "../engine/chooseFlashAttention.js";
 
 export type ModelCliOptions = {
     big: string,
@@ -32,7 +33,9 @@ export function addModelOptions(command: Command): Command {
             `KV cache tokens per sequence (default: each model's trained length, at most ${DEFAULT_MAX_CONTEXT_SIZE} and what free memory holds)`).argParser(parsePositiveInteger))
         .addOption(new Option("--batch-size <n>", "largest llama.cpp batch").argParser(parsePositiveInteger).default(DEFAULT_BATCH_SIZE))
         .addOption(new Option("--gpu <backend>", "llama.cpp's backend: auto picks a GPU build that works here, else the CPU").choices(GPU_CHOICES).default(DEFAULT_GPU))
-        .addOption(new Option("--flash-attention <when>", "llama.cpp's flash attention (default: off on the CPU, auto on a GPU)").choices(["auto", "on", "off"]));
+        .addOption(new Option("--flash-attention <when>",
+            "llama.cpp's flash attention; auto: on the CPU the faster of on and off, timed once per model file, threads and CPU (about a second) and cached; on a GPU llama.cpp's choice")
+            .choices(["auto", "on", "off"]).default("auto"));
 }
 
 /**
@@ -51,7 +54,8 @@ export async function loadPairFromOptions(options: ModelCliOptions, sequences?: 
         flashAttention: options.flashAttention == null || options.flashAttention === "auto" ? options.flashAttention : options.flashAttention === "on",
         big: {threads: options.bigThreads},
         little: {threads: options.littleThreads},
-        onDownloadProgress: (role) => downloadProgress(`the ${role} model`)
+        onDownloadProgress: (role) => downloadProgress(`the ${role} model`),
+        onAttentionTiming: (file) => process.stderr.write(`bild: timing flash attention on and off for ${path.basename(file)} (once per model file, threads and CPU; cached in ${flashAttentionCacheFile()})\n`)
     };
     // Sampled before the models load, while this process computes nothing. BILD_CPU_CHECK=off skips
     // it (the test suite does, so that a busy test machine does not add lines to what it compares).

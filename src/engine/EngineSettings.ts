@@ -29,15 +29,8 @@ export const DEFAULT_BATCH_SIZE = 512;
 /** Sequences per context: how many generations can run at once. */
 export const DEFAULT_SEQUENCES = 1;
 
-/**
- * llama.cpp's flash attention where none is chosen: off on the CPU, where it slowed the big
- * model's batched checks (what BiLD and speculative decoding ask of it) and the little model's
- * single tokens at a few hundred tokens of context, though it sped up a big model decoding alone
- * (measured in docs/defaults.md); llama.cpp's `auto` on a GPU backend, where its kernels are the fast path.
- */
-export function defaultFlashAttention(gpu: string | false): "auto" | boolean {
-    return gpu === false ? false : "auto";
-}
+/** Tokens per timed call when flash attention is chosen by measurement: a verification batch. */
+export const DEFAULT_ATTENTION_PROBE_TOKENS = 8;
 
 /** How each model of a pair is loaded and run. */
 export type EngineSettings = {
@@ -51,6 +44,15 @@ export type EngineSettings = {
     readonly batchSize?: number,
     /** Number of independent sequences (parallel generations). Defaults to {@link DEFAULT_SEQUENCES}. */
     readonly sequences?: number,
-    /** llama.cpp's flash attention: `"auto"`, on (`true`) or off (`false`). Defaults to {@link defaultFlashAttention} of the backend. */
-    readonly flashAttention?: "auto" | boolean
+    /**
+     * llama.cpp's flash attention: on (`true`), off (`false`) or `"auto"`, the default: on a GPU
+     * backend llama.cpp's own choice; on the CPU, where which is faster differs between processors
+     * (docs/defaults.md), whichever ran a call of `attentionProbeTokens` faster, timed once per model
+     * file, threads and CPU (about a second) and cached (`chooseFlashAttention`).
+     */
+    readonly flashAttention?: "auto" | boolean,
+    /** Tokens per timed call of the `"auto"` choice. Defaults to {@link DEFAULT_ATTENTION_PROBE_TOKENS}; a pair's little model, which drafts one token per call, uses 1. */
+    readonly attentionProbeTokens?: number,
+    /** Told before flash attention is timed for a model (the CLI writes a line on standard error). */
+    readonly onAttentionTiming?: (filePath: string) => void
 };

@@ -3,8 +3,9 @@ import {getEngineLlama, takeNativeError} from "./getEngineLlama.js";
 import {LlamaModelSequence} from "./LlamaModelSequence.js";
 import {NativeBatchRunner} from "./NativeBatchRunner.js";
 import {
-    DEFAULT_BATCH_SIZE, DEFAULT_MAX_CONTEXT_SIZE, DEFAULT_SEQUENCES, DEFAULT_THREADS, defaultFlashAttention, type EngineSettings
+    DEFAULT_ATTENTION_PROBE_TOKENS, DEFAULT_BATCH_SIZE, DEFAULT_MAX_CONTEXT_SIZE, DEFAULT_SEQUENCES, DEFAULT_THREADS, type EngineSettings
 } from "./EngineSettings.js";
+import {chooseFlashAttention, type FlashAttentionChoice} from "./chooseFlashAttention.js";
 import {BildUsageError, errorMessage} from "../errors.js";
 
 let warnedAboutWorkerPool = false;
@@ -29,12 +30,15 @@ function warnAboutWorkerPool(): void {
 export class LoadedModel implements AsyncDisposable {
     public readonly filePath: string;
     public readonly model: LlamaModel;
+    /** Whether its context runs flash attention, and how that was decided. */
+    public readonly flashAttention: FlashAttentionChoice;
     readonly #context: LlamaContext;
     readonly #runner: NativeBatchRunner;
 
-    private constructor(filePath: string, model: LlamaModel, context: LlamaContext, runner: NativeBatchRunner) {
+    private constructor(filePath: string, model: LlamaModel, flashAttention: FlashAttentionChoice, context: LlamaContext, runner: NativeBatchRunner) {
         this.filePath = filePath;
         this.model = model;
+        this.flashAttention = flashAttention;
         this.#context = context;
         this.#runner = runner;
     }
@@ -54,21 +58,26 @@ export class LoadedModel implements AsyncDisposable {
         if (threads > 1)
             warnAboutWorkerPool();
         let context: LlamaContext;
+        let flashAttention: FlashAttentionChoice;
         try {
+            flashAttention = await chooseFlashAttention(settings.flashAttention, {
+                llama, model, filePath, threads, batchSize: settings.batchSize ?? DEFAULT_BATCH_SIZE,
+                tokens: settings.attentionProbeTokens ?? DEFAULT_ATTENTION_PROBE_TOKENS, onMeasure: settings.onAttentionTiming
+            });
             context = await model.createContext({
                 // node-llama-cpp fits a range to free memory, from the top down.
                 contextSize: settings.contextSize ?? {max: Math.min(DEFAULT_MAX_CONTEXT_SIZE, model.trainContextSize)},
                 batchSize: settings.batchSize ?? DEFAULT_BATCH_SIZE,
                 threads,
                 sequences: settings.sequences ?? DEFAULT_SEQUENCES,
-                flashAttention: settings.flashAttention ?? defaultFlashAttention(llama.gpu)
+                flashAttention: flashAttention.enabled
             });
         } catch (error) {
             await model.dispose();
             const reason = await takeNativeError() ?? errorMessage(error);
             throw new BildUsageError(`cannot create a llama.cpp context for ${filePath}: ${reason} (lower the context size)`);
         }
-        return new LoadedModel(filePath, model, context, NativeBatchRunner.attach(llama, model, context, threads));
+        return new LoadedModel(filePath, model, flashAttention, context, NativeBatchRunner.attach(llama, model, context, threads));
     }
 
     /** Entries of the model's vocabulary (padding included): its ids run from 0 to this − 1. */

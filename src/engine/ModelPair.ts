@@ -57,7 +57,9 @@ export class ModelPair implements AsyncDisposable {
         const bigThreads = bigSettings?.threads ?? shared.threads ?? defaultBigThreads((await getEngineLlama(settings.gpu)).cpuMathCores);
         const big = await LoadedModel.load(bigPath, {...shared, ...bigSettings, threads: bigThreads});
         try {
-            const little = await LoadedModel.load(littlePath, {...shared, ...littleSettings, threads: littleSettings?.threads ?? shared.threads ?? DEFAULT_THREADS});
+            const little = await LoadedModel.load(littlePath, {
+                attentionProbeTokens: 1, ...shared, ...littleSettings, threads: littleSettings?.threads ?? shared.threads ?? DEFAULT_THREADS
+            });
             return new ModelPair(big, little);
         } catch (error) {
             await big[Symbol.asyncDispose]();

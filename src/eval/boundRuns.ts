@@ -7,7 +7,9 @@ import type {ModelSequence, Token} from "../engine/ModelSequence.js";
 import type {RepetitionPenalty} from "../engine/RepetitionPenalty.js";
 import type {BenchRecord} from "./benchTypes.js";
 import {agreeingRuns, littleDraftRuns, lookupFirstOracleSchedule, replaySchedule, type DraftRun} from "./draftReplay.js";
-import {lookupAgreement, type LookupReplay} from "./lookupAgreement.js";
+import {draftAgreement, lookupAgreement, type LookupReplay} from "./lookupAgreement.js";
+import {NgramDrafter} from "../decoding/drafters/NgramDrafter.js";
+import {NgramMemory} from "../decoding/drafters/NgramMemory.js";
 import {lookupOracleSchedule, oracleSchedule, rankAmong, scheduleCostMs, type CallCostCurve, type CallPricing, type OracleSchedule} from "./oracleBound.js";
 
 /** Candidates per position of the tree bound: as many as `llama-speculative -np 2` splits into. */
@@ -39,9 +41,12 @@ export type BoundInput = {
     readonly bigScorer: ModelSequence,
     readonly littleScorer: ModelSequence,
     readonly costCurves: {readonly little: CallCostCurve, readonly big: CallCostCurve},
-    /** n-gram lengths of the lookup rows (lookup alone) and of the `draftLookup` rows (lookup first, then the little model). */
+    /** n-gram lengths of the lookup rows (lookup alone) and of the `lookup+little` rows (lookup first, then the little model). */
     readonly lookupNgrams: readonly number[],
-    readonly lookupFirstNgrams: readonly number[]
+    readonly lookupFirstNgrams: readonly number[],
+    /** Shortest contexts (`ngramMinMatch`) of the ngram rows (alone) and of the `ngram+little` rows: each gets a bound, at the drafter's longest runs (64). */
+    readonly ngramMatches: readonly number[],
+    readonly ngramFirstMatches: readonly number[]
 };
 
 /**
@@ -96,6 +101,16 @@ export async function boundRuns(input: BoundInput): Promise<{rows: string[], rec
             const lookup = await lookupOf(big, prompt, ngram, maxLookup);
             add(`oracle, lookup first lk=${ngram} (bound)`, big, cost(lookupFirstOracleSchedule(agreeingRuns(ranks), lookup, prompt.length, littlePricing, bigPricing)));
         }
+        // The n-gram drafter starts each bench run with an empty memory, as here.
+        const ngramOf = (minMatch: number) =>
+            draftAgreement(prompt, big.tokens, new NgramDrafter(new NgramMemory(), {minMatch, maxDraft: DECODING_SETTINGS.ngramMaxDraft.max}));
+        for (const minMatch of input.ngramMatches) {
+            const agreeing = await ngramOf(minMatch);
+            add(`oracle, ngram nm=${minMatch} (bound)`, big, cost(lookupOracleSchedule(big.tokens.length, prompt.length, (position) => agreeing[position]!.agreeing)));
+        }
+        for (const minMatch of input.ngramFirstMatches)
+            add(`oracle, ngram first nm=${minMatch} (bound)`, big,
+                cost(lookupFirstOracleSchedule(agreeingRuns(ranks), await ngramOf(minMatch), prompt.length, littlePricing, bigPricing)));
         prompts.push({big, prompt, cost, runs: await littleDraftRuns(littleScorer, prompt, big.tokens, REPLAY_MAX_DRAFT, penalty)});
     }
 

@@ -133,7 +133,10 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
             promptTokens, bigScorer, littleScorer, costCurves,
             lookupNgrams: ngramsOf(decoderRows.filter((row) => row.mode === "lookup").map((row) => row.settings.lookupNgram ?? DECODING_SETTINGS.lookupNgram.default)),
             lookupFirstNgrams: ngramsOf(decoderRows.filter((row) => row.mode === "bild" && drafterChain(row.settings, "bild").includes("lookup"))
-                .map((row) => row.settings.lookupNgram ?? DECODING_SETTINGS.lookupNgram.default))
+                .map((row) => row.settings.lookupNgram ?? DECODING_SETTINGS.lookupNgram.default)),
+            ngramMatches: ngramsOf(decoderRows.filter((row) => row.mode === "ngram").map((row) => row.settings.ngramMinMatch ?? DECODING_SETTINGS.ngramMinMatch.default)),
+            ngramFirstMatches: ngramsOf(decoderRows.filter((row) => row.mode === "bild" && drafterChain(row.settings, "bild").includes("ngram"))
+                .map((row) => row.settings.ngramMinMatch ?? DECODING_SETTINGS.ngramMinMatch.default))
         });
         return {
             rows: aggregateRows(rows, [...records, ...oracles.records], bigSpec.name, failures, oracles.rows),

@@ -6,7 +6,7 @@ import {availableParallelism, tmpdir} from "node:os";
 import path from "node:path";
 import {BUNDLED_PAIR} from "../support/fixtures.js";
 import {getEngineLlama} from "../../src/engine/getEngineLlama.js";
-import {assertUsageError, CLI, CLI_ENV, runCli} from "../support/runCli.js";
+import {assertUsageError, CLI, CLI_ENV, runCli, withoutTimingLine} from "../support/runCli.js";
 
 
 const PAIR_ARGS = ["generate", "--big", BUNDLED_PAIR.big, "--little", BUNDLED_PAIR.little];
@@ -39,7 +39,7 @@ describe("bild generate (CLI, real models)", () => {
         const prompt = "class Stack:\n    def push(self, item):";
         const run = await runCli([...PAIR_ARGS, "--prompt", prompt, "--max-tokens", "32", "--compare"]);
         assert.equal(run.code, 0, run.stderr);
-        assert.match(run.stderr.trim(), /^bild: 32 tokens, \d+ \(\d+ %\) drafted( by the little model| \(\w+ \d+(, \w+ \d+)*\))?; the big model ran \d+ times for 32 tokens; output identical to --mode big; \d+\.\d\d× the speed of the big model alone \(\d+ vs \d+ tok\/s, measured in this process\)$/);
+        assert.match(withoutTimingLine(run.stderr).trim(), /^bild: 32 tokens, \d+ \(\d+ %\) drafted( by the little model| \(\w+ \d+(, \w+ \d+)*\))?; the big model ran \d+ times for 32 tokens; output identical to --mode big; \d+\.\d\d× the speed of the big model alone \(\d+ vs \d+ tok\/s, measured in this process\)$/);
 
         const json = async (args: string[]) => JSON.parse((await runCli([...PAIR_ARGS, "--prompt", prompt, "--max-tokens", "32", "--json", ...args])).stdout);
         const big = await json(["--mode", "big"]);
@@ -158,7 +158,7 @@ describe("bild generate (CLI, real models)", () => {
         const run = await runCli([...PAIR_ARGS, "--prompt", "def f():", "--mode", "big", "--max-tokens", "2",
             "--little-threads", String(availableParallelism() + 1), "--context-size", "600"]);
         assert.equal(run.code, 0, run.stderr);
-        assert.deepEqual(run.stderr.trim().split("\n"), [
+        assert.deepEqual(withoutTimingLine(run.stderr).trim().split("\n"), [
             `bild: warning: --little-threads ${availableParallelism() + 1} is more than this machine's ${availableParallelism()} cores: ` +
             `llama.cpp's threads then wait on each other and decoding can be 100× slower (use at most ${availableParallelism()})`,
             "bild: warning: --context-size 600 is above what py-big.gguf (512 tokens) and py-little.gguf (512 tokens) was trained on: output degrades past that"
@@ -189,7 +189,9 @@ describe("bild generate (CLI, real models)", () => {
         assert.match(help.stdout.replace(/\s+/g, " "), /--big-threads <n> CPU threads of the big model \(default: --threads, else the physical cores, as llama\.cpp's tools use\)/);
         const engineOf = async (env: NodeJS.ProcessEnv) =>
             JSON.parse((await runCli([...PAIR_ARGS, "--prompt", "def f():", "--mode", "big", "--max-tokens", "2", "--json"], "", env)).stdout).engine;
-        assert.deepEqual(await engineOf(unset), {gpu: false, bigThreads: (await getEngineLlama()).cpuMathCores, littleThreads: 1, contextSize: 512});
+        const {flashAttention, ...engine} = await engineOf(unset);
+        assert.deepEqual(engine, {gpu: false, bigThreads: (await getEngineLlama()).cpuMathCores, littleThreads: 1, contextSize: 512});
+        assert.deepEqual([flashAttention.big.by, flashAttention.little.by].map((by: string) => ["measured", "cache"].includes(by)), [true, true]);
         const several = {...unset, UV_THREADPOOL_SIZE: "4"};
         assert.equal((await engineOf(several)).bigThreads, 1);
         const run = await runCli([...PAIR_ARGS, "--prompt", "def f():", "--mode", "big", "--max-tokens", "2", "--big-threads", "2"], "", several);

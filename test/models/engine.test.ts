@@ -2,7 +2,7 @@ import {after, before, describe, it} from "node:test";
 import assert from "node:assert/strict";
 import type {Token as LlamaToken} from "node-llama-cpp";
 import {ModelPair} from "../../src/engine/ModelPair.js";
-import {defaultBigThreads, defaultFlashAttention, DEFAULT_THREADS} from "../../src/engine/EngineSettings.js";
+import {defaultBigThreads, DEFAULT_THREADS} from "../../src/engine/EngineSettings.js";
 import {getEngineLlama} from "../../src/engine/getEngineLlama.js";
 import {Decoder} from "../../src/decoding/Decoder.js";
 import type {LlamaModelSequence} from "../../src/engine/LlamaModelSequence.js";
@@ -45,7 +45,7 @@ describe("engine adapter on the bundled Python pair (real models)", () => {
         const scoreToken = 300;
         const facts = await freshFacts(prompt, scoreToken);
         // Flash attention as the pair has it: it changes probabilities in the fourth digit.
-        const context = await pair.big.model.createContext({contextSize: 512, threads: 1, flashAttention: defaultFlashAttention(false)});
+        const context = await pair.big.model.createContext({contextSize: 512, threads: 1, flashAttention: pair.big.flashAttention.enabled});
         try {
             const results = await context.getSequence().controlledEvaluate(prompt.map((token, i) => i === prompt.length - 1
                 ? [token as LlamaToken, {generateNext: {probabilities: true}}]

@@ -53,7 +53,7 @@ describe("pairs that behave like real ones, derived from the bundled pair at tes
                         const {tokens} = await decoder.generate(prompt, settings);
                         // Batched and one-token logits differ in their last digits: only a proven near-tie may flip.
                         await assertSameOutputTieAware(
-                            decoder, pair.big.model, "big", pair.tokenizer.encodePrompt(prompt), tokens, big.tokens,
+                            decoder, pair.big, "big", pair.tokenizer.encodePrompt(prompt), tokens, big.tokens,
                             `${JSON.stringify(settings)} on ${JSON.stringify(prompt)}`, bigPenalty
                         );
                     }

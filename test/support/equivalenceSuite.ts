@@ -32,7 +32,7 @@ async function assertMatches(
         const result = await fixture.decoder.generate(prompt, {...options, maxTokens: MAX_TOKENS});
         results.push(result);
         const found = await assertSameOutputTieAware(
-            fixture.decoder, reference === "big" ? fixture.pair.big.model : fixture.pair.little.model, reference,
+            fixture.decoder, reference === "big" ? fixture.pair.big : fixture.pair.little, reference,
             fixture.pair.tokenizer.encodePrompt(prompt), result.tokens, fixture[reference][i]!.tokens,
             `${id} ${JSON.stringify(options)}`, penalty
         );

@@ -27,6 +27,9 @@ export function runCli(args: string[], stdin = "", env: NodeJS.ProcessEnv = CLI_
     });
 }
 
+/** Standard error without the line the CLI writes when it times flash attention for a model it has not timed on this machine yet. */
+export const withoutTimingLine = (stderr: string) => stderr.split("\n").filter((line) => !line.startsWith("bild: timing flash attention")).join("\n");
+
 /** The run failed as bad input must: exit 2, one line on standard error matching `pattern`, no stack trace. */
 export function assertUsageError(run: CliRun, pattern: RegExp): void {
     assert.equal(run.code, 2, `exit code 2 expected, got ${run.code}; stderr: ${run.stderr}`);

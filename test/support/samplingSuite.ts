@@ -126,7 +126,7 @@ export function describeSampling(
                 // Lossy BiLD's limit is the lossless output: see the scripted-model test.
                 const greedy = options.rollbackThreshold != null ? {mode: "big" as const} : options;
                 const [cold, reference] = [await outputs({...options, temperature: 1e-5, seed: 1}), await outputs(greedy)];
-                const model = greedy.mode === "little" ? pair.little.model : pair.big.model;
+                const model = greedy.mode === "little" ? pair.little : pair.big;
                 for (const [i, text] of texts.slice(0, cold.length).entries()) {
                     // Batched and single-token logits differ in their last digits: a near-tie may go either way.
                     const ties = await assertSameOutputTieAware(decoder, model, greedy.mode ?? "bild", pair.tokenizer.encodePrompt(text),

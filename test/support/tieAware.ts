@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import type {LlamaModel, Token as LlamaToken} from "node-llama-cpp";
+import type {Token as LlamaToken} from "node-llama-cpp";
 import type {Decoder} from "../../src/decoding/Decoder.js";
 import type {DecodingMode} from "../../src/decoding/DecodingMode.js";
 import type {Token} from "../../src/engine/ModelSequence.js";
-import {defaultFlashAttention} from "../../src/engine/EngineSettings.js";
+import type {LoadedModel} from "../../src/engine/LoadedModel.js";
 import type {GenerateOptions} from "../../src/decoding/GenerateOptions.js";
 import {repetitionPenaltyOf} from "../../src/decoding/sampling/SamplingOptions.js";
 import {penalizeLogits} from "./penaltyReference.js";
@@ -21,9 +21,9 @@ export const TIE_LOGIT_GAP = 4e-3;
 export type Tie = {position: number, gap: number};
 
 /** The top two logits after `context` (after the penalty of `penaltyOptions`), from a fresh context evaluating it in one batch. */
-async function topTwoLogits(model: LlamaModel, context: readonly Token[], penaltyOptions: GenerateOptions): Promise<[number, number][]> {
+async function topTwoLogits(loaded: LoadedModel, context: readonly Token[], penaltyOptions: GenerateOptions): Promise<[number, number][]> {
     // Flash attention as the decoders under test have it: it changes logits in their last digits.
-    const llamaContext = await model.createContext({contextSize: context.length + 8, threads: 1, flashAttention: defaultFlashAttention(false)});
+    const llamaContext = await loaded.model.createContext({contextSize: context.length + 8, threads: 1, flashAttention: loaded.flashAttention.enabled});
     try {
         const sequence = llamaContext.getSequence();
         const items = context.map((token, i) => i === context.length - 1
@@ -52,7 +52,7 @@ async function topTwoLogits(model: LlamaModel, context: readonly Token[], penalt
  * penalty settings both outputs were decoded under, if any.
  */
 export async function assertSameOutputTieAware(
-    decoder: Decoder, model: LlamaModel, referenceMode: DecodingMode, prompt: readonly Token[],
+    decoder: Decoder, model: LoadedModel, referenceMode: DecodingMode, prompt: readonly Token[],
     actual: readonly Token[], reference: readonly Token[], label: string, penalty: GenerateOptions = {}
 ): Promise<Tie[]> {
     const ties: Tie[] = [];
@@ -72,7 +72,7 @@ export async function assertSameOutputTieAware(
         );
         ties.push({position, gap});
         const remaining = reference.length - position - 1;
-        const continuation = remaining === 0 || model.isEogToken(actual[position] as LlamaToken)
+        const continuation = remaining === 0 || model.model.isEogToken(actual[position] as LlamaToken)
             ? []
             : (await decoder.generate([...context, actual[position]!], {...penalty, mode: referenceMode, maxTokens: remaining})).tokens;
         expected = [...actual.slice(0, position + 1), ...continuation];

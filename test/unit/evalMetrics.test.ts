@@ -4,7 +4,9 @@ import {bleu, metricWords, rougeL} from "../../src/eval/textMetrics.js";
 import {paretoFrontier} from "../../src/eval/paretoFrontier.js";
 import {frontierSvg} from "../../src/eval/frontierPlot.js";
 import {callCost, lookupOracleSchedule, oracleSchedule, rankAmong, scheduleCostMs} from "../../src/eval/oracleBound.js";
-import {lookupAgreement, repeatPredicted} from "../../src/eval/lookupAgreement.js";
+import {draftAgreement, lookupAgreement, repeatPredicted} from "../../src/eval/lookupAgreement.js";
+import {NgramDrafter} from "../../src/decoding/drafters/NgramDrafter.js";
+import {NgramMemory} from "../../src/decoding/drafters/NgramMemory.js";
 import {parsePromptLines} from "../../src/eval/promptFile.js";
 import {benchRowSpecs, parseBenchGrid, parseModes} from "../../src/eval/benchRows.js";
 import {markdownTable} from "../../src/eval/benchReport.js";
@@ -110,6 +112,14 @@ describe("lookup bound and loop share", () => {
         const agreeing = [2, 0, 0, 0, 3, 0, 0];
         assert.deepEqual(lookupOracleSchedule(7, 10, (position) => agreeing[position]!), {little: [], big: [12, 1, 4]});
         assert.deepEqual(lookupOracleSchedule(3, 5, () => 0), {little: [], big: [5, 1, 1]});
+    });
+
+    it("reads the n-gram drafter along an output as the n-gram bound prices it: its longest runs, learning only what is verified", async () => {
+        // The prompt teaches 1 2 → 3 → 4 → 1 → 2: from position 0 it drafts 3 4 1 2 3 (then 4, where the output has 9).
+        const replay = await draftAgreement([1, 2, 3, 4, 1, 2], [3, 4, 1, 2, 3, 9], new NgramDrafter(new NgramMemory(), {minMatch: 2, maxDraft: 64}));
+        assert.deepEqual(replay[0], {proposed: 6, agreeing: 5});
+        // At the last position, 2 3 was followed by 4 (twice now): the 9 is not predicted.
+        assert.deepEqual(replay[5], {proposed: 1, agreeing: 0});
     });
 
     it("counts the tokens a 4-gram lookup over prompt and earlier output predicts", async () => {

@@ -40,7 +40,7 @@ async function runBenchCommand(options: BenchCommandOptions): Promise<void> {
     const penalty = Object.fromEntries(PENALTY_SETTINGS.filter((name) => given[name] !== undefined).map((name) => [name, given[name]]));
     checkSettings({...sampling, ...penalty}, "big");
     const rows = benchRowSpecs(modes, benchGrid(options), sampling, penalty);
-    const {output, prompts, threads} = await runBenchFromOptions(options, rows, "bench");
+    const {output, prompts, threads, flashAttention} = await runBenchFromOptions(options, rows, "bench");
     const reported = modes.includes("oracle") ? output.rows : output.rows.filter((row) => row.mode !== "oracle");
     const table = markdownTable(reported);
     process.stdout.write(table + "\n");
@@ -60,7 +60,7 @@ async function runBenchCommand(options: BenchCommandOptions): Promise<void> {
         models: {big: options.big, little: options.little},
         settings: {
             threads,
-            contextSize: options.contextSize, batchSize: options.batchSize, flashAttention: options.flashAttention, maxTokens, prompts: prompts.length,
+            contextSize: options.contextSize, batchSize: options.batchSize, flashAttention, maxTokens, prompts: prompts.length,
             promptFile: options.prompts, sampling, penalty
         },
         costCurves: output.costCurves,
