@@ -232,8 +232,16 @@ export class Decoder implements AsyncDisposable {
         const mode: ModeSpec = MODE_TABLE[options.mode];
         for (const model of mode.models)
             await prepare(model === "big" ? big : little);
-        const strategy = mode.strategy({big, little, chooser, draftChooser, random, ngramMemory: options.ngramMemory ?? this.#ngramMemory}, options.rules, options.drafting);
+        const strategy = mode.strategy({big, little, chooser, draftChooser, random, ngramMemory: this.#ngramMemoryFor(options)}, options.rules, options.drafting);
         return {state, strategy, startTime};
+    }
+
+    /**
+     * Drafts decide which random numbers a sampled generation draws, so a generation with a caller's
+     * seed drafts from an empty memory of its own, to replay exactly; the others share the decoder's.
+     */
+    #ngramMemoryFor(options: DecodingPlan): NgramMemory {
+        return options.ngramMemory ?? (options.sampling?.seeded === true ? new NgramMemory() : this.#ngramMemory);
     }
 
     #finish(state: GenerationState, options: DecodingPlan, startTime: number): GenerationResult {

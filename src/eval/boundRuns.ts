@@ -2,7 +2,7 @@ import {ConfidenceFallbackPolicy} from "../decoding/policies/ConfidenceFallbackP
 import {DraftConfidencePolicy} from "../decoding/policies/DraftConfidencePolicy.js";
 import type {FallbackPolicy} from "../decoding/policies/FallbackPolicy.js";
 import {repetitionPenaltyOf} from "../decoding/sampling/SamplingOptions.js";
-import {DECODING_SETTINGS, type DecodingSettings} from "../decoding/settings/decodingSettings.js";
+import {DECODING_SETTINGS, drafterChain, type DecodingSettings} from "../decoding/settings/decodingSettings.js";
 import type {ModelSequence, Token} from "../engine/ModelSequence.js";
 import type {RepetitionPenalty} from "../engine/RepetitionPenalty.js";
 import type {BenchRecord} from "./benchTypes.js";
@@ -78,6 +78,14 @@ export async function boundRuns(input: BoundInput): Promise<{rows: string[], rec
             lookups.set(key, await lookupAgreement(prompt, big.tokens, ngram, maxDraft));
         return lookups.get(key)!;
     };
+    // The n-gram drafter starts each bench run with an empty memory, as here; read at its longest runs.
+    const ngramReplays = new Map<string, LookupReplay[]>();
+    const ngramOf = async (big: BenchRecord, prompt: readonly Token[], minMatch: number) => {
+        const key = `${big.promptId} ${minMatch}`;
+        if (!ngramReplays.has(key))
+            ngramReplays.set(key, await draftAgreement(prompt, big.tokens, new NgramDrafter(new NgramMemory(), {minMatch, maxDraft: DECODING_SETTINGS.ngramMaxDraft.max})));
+        return ngramReplays.get(key)!;
+    };
     const maxLookup = DECODING_SETTINGS.draftTokens.max;
     const prompts: {big: BenchRecord, prompt: Token[], cost: (schedule: OracleSchedule) => number, runs: DraftRun[]}[] = [];
     for (const big of bigRecords) {
@@ -101,35 +109,37 @@ export async function boundRuns(input: BoundInput): Promise<{rows: string[], rec
             const lookup = await lookupOf(big, prompt, ngram, maxLookup);
             add(`oracle, lookup first lk=${ngram} (bound)`, big, cost(lookupFirstOracleSchedule(agreeingRuns(ranks), lookup, prompt.length, littlePricing, bigPricing)));
         }
-        // The n-gram drafter starts each bench run with an empty memory, as here.
-        const ngramOf = (minMatch: number) =>
-            draftAgreement(prompt, big.tokens, new NgramDrafter(new NgramMemory(), {minMatch, maxDraft: DECODING_SETTINGS.ngramMaxDraft.max}));
         for (const minMatch of input.ngramMatches) {
-            const agreeing = await ngramOf(minMatch);
+            const agreeing = await ngramOf(big, prompt, minMatch);
             add(`oracle, ngram nm=${minMatch} (bound)`, big, cost(lookupOracleSchedule(big.tokens.length, prompt.length, (position) => agreeing[position]!.agreeing)));
         }
         for (const minMatch of input.ngramFirstMatches)
             add(`oracle, ngram first nm=${minMatch} (bound)`, big,
-                cost(lookupFirstOracleSchedule(agreeingRuns(ranks), await ngramOf(minMatch), prompt.length, littlePricing, bigPricing)));
+                cost(lookupFirstOracleSchedule(agreeingRuns(ranks), await ngramOf(big, prompt, minMatch), prompt.length, littlePricing, bigPricing)));
         prompts.push({big, prompt, cost, runs: await littleDraftRuns(littleScorer, prompt, big.tokens, REPLAY_MAX_DRAFT, penalty)});
     }
 
-    const replay = async (policy: () => FallbackPolicy, maxDraft: number, lookupNgram?: number) => {
+    /** `first`: the model-free drafter asked before the little model (a lookup n-gram, or the n-gram memory). */
+    const replay = async (policy: () => FallbackPolicy, maxDraft: number, first?: {lookupNgram: number} | {ngramMinMatch: number}) => {
         const ms: number[] = [];
         for (const {big, prompt, cost, runs} of prompts) {
-            // BiLD's lookup proposes up to maxLittleTokens, as the little model drafts (DecodingPlan's draftLookupTokens).
-            const lookup = lookupNgram == null ? undefined : await lookupOf(big, prompt, lookupNgram, Math.min(maxDraft, maxLookup));
+            // BiLD's lookup proposes up to maxLittleTokens, as the little model drafts (DecodingPlan's lookupTokens).
+            const lookup = first == null ? undefined
+                : "lookupNgram" in first ? await lookupOf(big, prompt, first.lookupNgram, Math.min(maxDraft, maxLookup))
+                    : await ngramOf(big, prompt, first.ngramMinMatch);
             ms.push(cost(replaySchedule(runs.map((run) => run.slice(0, maxDraft)), big.tokens, prompt.length, policy(), lookup)));
         }
         return ms;
     };
-    const {runConfidence, maxLittleTokens} = DECODING_SETTINGS;
-    const defaultMs = await replay(() => new DraftConfidencePolicy(runConfidence.default, maxLittleTokens.default), maxLittleTokens.default);
+    const {runConfidence, maxLittleTokens, ngramMinMatch} = DECODING_SETTINGS;
+    // The default chain's n-gram runs are read at their longest, without the drafter's adaptive limit.
+    const defaultFirst = drafterChain({}, "bild").includes("ngram") ? {ngramMinMatch: ngramMinMatch.default} : undefined;
+    const defaultMs = await replay(() => new DraftConfidencePolicy(runConfidence.default, maxLittleTokens.default), maxLittleTokens.default, defaultFirst);
     bigRecords.forEach((big, i) => add(DEFAULTS_REPLAY_ROW, big, defaultMs[i]!));
     for (const lookupNgram of [undefined, ...input.lookupFirstNgrams]) {
         let best: {label: string, ms: number[]} | undefined;
         for (const rule of REPLAY_RULES) {
-            const ms = await replay(rule.policy, rule.maxDraft, lookupNgram);
+            const ms = await replay(rule.policy, rule.maxDraft, lookupNgram == null ? undefined : {lookupNgram});
             if (best == null || sum(ms) < sum(best.ms))
                 best = {label: rule.label, ms};
         }

@@ -109,13 +109,13 @@ export function describeEquivalences(
         });
 
         it("fallbackThreshold > 1 ≡ big greedy", async (t) => {
-            const results = await assertMatches(fixture, {mode: "bild", fallbackThreshold: 1.5, rollbackThreshold: 3}, "big", (m) => t.diagnostic(m));
+            const results = await assertMatches(fixture, {mode: "bild", drafters: "little", fallbackThreshold: 1.5, rollbackThreshold: 3}, "big", (m) => t.diagnostic(m));
             assert.ok(results.every((result) => result.stats.draftAccepted === 0));
         });
 
         it("fallbackThreshold 0, no token limit, rollbackThreshold ∞ ≡ little greedy", async (t) => {
             const results = await assertMatches(fixture, {
-                mode: "bild", fallbackThreshold: 0, maxLittleTokens: Number.POSITIVE_INFINITY, rollbackThreshold: Number.POSITIVE_INFINITY
+                mode: "bild", drafters: "little", fallbackThreshold: 0, maxLittleTokens: Number.POSITIVE_INFINITY, rollbackThreshold: Number.POSITIVE_INFINITY
             }, "little", (m) => t.diagnostic(m));
             assert.ok(results.every((result) => result.stats.bigCalls === 1 && result.origins.every((origin) => origin === "little")));
         });

@@ -53,10 +53,10 @@ describe("drafting replay", () => {
         const bigLogits = (context: readonly Token[]) => fakeLogits(context, 1);
         const littleOf = (context: readonly Token[]) => littleLogits(context, 1, 2, 0.6);
         const cases: {options: GenerateOptions, policy: () => FallbackPolicy, maxDraft: number}[] = [
-            {options: {mode: "bild"}, policy: () => new DraftConfidencePolicy(), maxDraft: 10},
-            {options: {mode: "bild", runConfidence: 0.3, maxLittleTokens: 3}, policy: () => new DraftConfidencePolicy(0.3, 3), maxDraft: 3},
-            {options: {mode: "bild", rollbackThreshold: 0, fallbackThreshold: 0.5, maxLittleTokens: 4}, policy: () => new ConfidenceFallbackPolicy(0.5, 4), maxDraft: 4},
-            {options: {mode: "speculative", draftTokens: 3}, policy: () => new ConfidenceFallbackPolicy(0, 3), maxDraft: 3},
+            {options: {mode: "bild", drafters: "little"}, policy: () => new DraftConfidencePolicy(), maxDraft: 10},
+            {options: {mode: "bild", drafters: "little", runConfidence: 0.3, maxLittleTokens: 3}, policy: () => new DraftConfidencePolicy(0.3, 3), maxDraft: 3},
+            {options: {mode: "bild", drafters: "little", rollbackThreshold: 0, fallbackThreshold: 0.5, maxLittleTokens: 4}, policy: () => new ConfidenceFallbackPolicy(0.5, 4), maxDraft: 4},
+            {options: {mode: "speculative", drafters: "little", draftTokens: 3}, policy: () => new ConfidenceFallbackPolicy(0, 3), maxDraft: 3},
             {options: {mode: "bild", drafters: "lookup+little", lookupNgram: 2}, policy: () => new DraftConfidencePolicy(), maxDraft: 10}
         ];
         let compared = 0;

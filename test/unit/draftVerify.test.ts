@@ -107,7 +107,8 @@ describe("draft/verify decoding on scripted models", () => {
     });
 
     it("a fallback threshold above 1 never lets a little token through: output equals big", async () => {
-        const results = await allOutputs({mode: "bild", fallbackThreshold: 1.01, rollbackThreshold: 5});
+        // The little model alone drafts: the default chain's n-gram drafts are not the little model's.
+        const results = await allOutputs({mode: "bild", drafters: "little", fallbackThreshold: 1.01, rollbackThreshold: 5});
         results.forEach((result, i) => {
             assert.deepEqual(result.tokens, greedyReference(fakeCodec.encodePrompt(PROMPTS[i]!), bigLogits, 40));
             assert.equal(result.stats.draftProposed, 0);
@@ -116,7 +117,7 @@ describe("draft/verify decoding on scripted models", () => {
 
     it("fallback 0, no token limit, rollback ∞ equals little, with one final verification pass", async () => {
         const results = await allOutputs({
-            mode: "bild", fallbackThreshold: 0, maxLittleTokens: Number.POSITIVE_INFINITY,
+            mode: "bild", drafters: "little", fallbackThreshold: 0, maxLittleTokens: Number.POSITIVE_INFINITY,
             rollbackThreshold: Number.POSITIVE_INFINITY
         });
         results.forEach((result, i) => {
@@ -153,7 +154,7 @@ describe("draft/verify decoding on scripted models", () => {
             onDraft: (draft: NextTokenFacts) => policy.onDraft(draft),
             onVerified: (accepted: number, drafted: number) => heard.push([accepted, drafted])
         };
-        const result = await decoder.generate("abc", {fallbackPolicy: listening, rollbackThreshold: 0, maxTokens: 40});
+        const result = await decoder.generate("abc", {drafters: "little", fallbackPolicy: listening, rollbackThreshold: 0, maxTokens: 40});
         assert.equal(heard.length, result.stats.drafters.little!.runs, "one report per run the little model drafted");
         assert.equal(heard.reduce((sum, [accepted]) => sum + accepted, 0), result.stats.draftAccepted);
         assert.equal(heard.reduce((sum, [accepted, drafted]) => sum + drafted - accepted, 0), result.stats.discarded);

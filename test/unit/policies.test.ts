@@ -96,7 +96,7 @@ describe("planDecoding", () => {
         rejects({mode: "bild", draftTokens: 4}, /draftTokens applies to speculative and lookup mode, not to bild/);
         rejects({mode: "big", strict: true}, /strict applies to bild mode, not to big/);
         // A drafter's sizes where the chain has no such drafter would be ignored too.
-        rejects({mode: "bild", lookupNgram: 2}, /^lookupNgram sizes the lookup drafter, which drafters little does not chain: drop it or set drafters to one with lookup$/);
+        rejects({mode: "bild", lookupNgram: 2}, /^lookupNgram sizes the lookup drafter, which drafters ngram\+little does not chain: drop it or set drafters to one with lookup$/);
         rejects({mode: "speculative", drafters: "lookup+little", ngramMaxDraft: 8}, /ngramMaxDraft sizes the ngram drafter, which drafters lookup\+little does not chain/);
         rejects({mode: "lookup", ngramMinMatch: 8}, /ngramMinMatch applies to ngram and bild and speculative mode, not to lookup/);
         assert.deepEqual(planDecoding({drafters: "ngram+little", ngramMaxDraft: 8}).drafting.drafters, ["ngram", "little"]);
