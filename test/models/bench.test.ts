@@ -46,7 +46,7 @@ describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long 
         const rows: Row[] = results.rows;
         assert.deepEqual(rows.map((row) => row.mode), [
             "big", "little", "speculative", "bild", "bild", "lookup", "lookup", "ngram", "big", "speculative", "lookup", "lookup", "ngram", "bild", "bild",
-            "peer", "peer", "peer", "peer", "peer", "oracle", "oracle", "oracle", "oracle", "oracle", "oracle", "oracle"
+            "peer", "peer", "peer", "peer", "peer", "oracle", "oracle", "oracle", "oracle", "oracle", "oracle", "oracle", "oracle"
         ]);
         const sampledBig = rows.find((row) => row.name === "big T=0.8")!;
         assert.equal(sampledBig.speedup, 1);
@@ -70,7 +70,7 @@ describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long 
         assert.deepEqual(rows.filter((row) => row.name.startsWith("oracle, lookup")).map((row) => row.name),
             ["oracle, lookup ng=2 (bound)", "oracle, lookup ng=3 (bound)"], "a lookup bound per n-gram length of the lookup rows");
         assert.deepEqual(rows.filter((row) => row.name.startsWith("oracle, ngram")).map((row) => row.name),
-            ["oracle, ngram nm=4 (bound)"], "an n-gram bound per shortest context of the ngram rows");
+            ["oracle, ngram nm=4 (bound)", "oracle, ngram first nm=4 (bound)"], "an n-gram bound per shortest context of the ngram rows and of the bild rows (n-gram first by default)");
         // Replays: bild's defaults, and the fastest shipped rule in hindsight (defaults among those tried).
         const replays = rows.filter((row) => row.name.startsWith("replay, "));
         assert.deepEqual(replays.map((row) => row.bound), [true, true]);

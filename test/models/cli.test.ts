@@ -27,7 +27,7 @@ describe("bild generate (CLI, real models)", () => {
         assert.equal(typeof output.text, "string");
         assert.equal(output.tokens.length, 24);
         assert.equal(output.origins.length, 24);
-        assert.ok(output.origins.every((origin: string) => ["little", "big", "correction"].includes(origin)));
+        assert.ok(output.origins.every((origin: string) => ["little", "ngram", "big", "correction"].includes(origin)));
         assert.equal(output.stats.generatedTokens, 24);
         assert.equal(output.stats.draftAccepted + output.stats.bigTokens, 24);
 
