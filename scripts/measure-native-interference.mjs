@@ -3,8 +3,8 @@
 // big padded ×2, 2 threads) in one process, timed alone, right after llama.cpp's `llama-completion`
 // ran the same generation in another process, after as long idle, and after a warm-up call that
 // follows a native run: whether a native run slows the in-process runs that follow it (the bench
-// interleaves both). Needs `npm run build:native` and the padded model of `npm run bench:realistic`.
-import {execFileSync} from "node:child_process";
+// interleaves both); and llama.cpp's own decode rate after one of its runs and after one of ours. Needs `npm run build:native` and the padded model of `npm run bench:realistic`.
+import {spawnSync} from "node:child_process";
 import {existsSync, readFileSync} from "node:fs";
 import {fileURLToPath} from "node:url";
 import {Decoder, ModelPair} from "../dist/src/index.js";
@@ -26,7 +26,13 @@ const rate = async () => {
     const {stats} = await decoder.generate(prompt, {mode: "big", maxTokens: 96});
     return stats.generatedTokens / (stats.totalMs / 1000);
 };
-const native = () => execFileSync(completion, ["-m", big, "-p", prompt, "--no-escape", "-n", "96", "-c", "512", "-t", "2", "-fa", "off", "-no-cnv", "--temp", "0"], {stdio: "ignore"});
+/** Runs llama-completion; returns its own decode rate (its log's eval time, load excluded). */
+const native = () => {
+    const log = spawnSync(completion, ["-m", big, "-p", prompt, "--no-escape", "-n", "96", "-c", "512", "-t", "2", "-fa", "off", "-no-cnv", "--temp", "0"],
+        {stdio: ["ignore", "ignore", "pipe"], encoding: "utf8"}).stderr;
+    const match = /(?<!prompt )eval time =\s*([\d.]+) ms \/\s*(\d+) runs/.exec(log);
+    return match == null ? Number.NaN : Number(match[2]) / (Number(match[1]) / 1000);
+};
 const report = (label, rates) => console.log(`${label}: ${rates.map((r) => r.toFixed(1)).join(" ")} tok/s`);
 const series = async (label, before) => {
     const rates = [];
@@ -45,6 +51,17 @@ try {
         native();
         await decoder.generate(prompt, {mode: "big", maxTokens: 4});
     });
+    // The other way round: llama.cpp's own decode rate after a native run, and right after one of ours.
+    const nativeAfterNative = [];
+    const nativeAfterOurs = [];
+    for (let i = 0; i < 4; i++) {
+        native();
+        nativeAfterNative.push(native());
+        await rate();
+        nativeAfterOurs.push(native());
+    }
+    report("llama-completion decode, right after another native run", nativeAfterNative);
+    report("llama-completion decode, right after one of ours", nativeAfterOurs);
 } finally {
     await decoder[Symbol.asyncDispose]();
     await pair[Symbol.asyncDispose]();
