@@ -46,8 +46,9 @@ type RawRun = Pick<BenchRecord, "row" | "promptId" | "ms" | "tokens" | "text" | 
 };
 
 /**
- * Runs every row on every prompt in one process, rows interleaved per prompt (in an order rotated
- * from prompt to prompt) so that machine noise hits all rows alike, after one warm-up pass. Every
+ * Runs every row on every prompt, rows interleaved per prompt (in an order rotated from prompt to
+ * prompt) so that machine noise hits all rows alike, after one warm-up pass: llama.cpp's tools in a
+ * first phase, this process's rows in a second. Every
  * run starts from empty caches and pays for its prompt. The `big` row must be among `rows`.
  */
 export async function runBench(input: BenchInput): Promise<BenchOutput> {
@@ -103,17 +104,21 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
                 return undefined;
             }
         };
-        for (const spec of rows)
-            await attempt(spec, prompts[0]!, Math.min(WARM_UP_TOKENS, maxTokens));
-
+        // llama.cpp's tools run first, then this process's rows: a run of ours right after a native
+        // process is ~20 % slower for seconds, while native runs do not mind what ran before them
+        // (`npm run measure:interference`), so interleaving the two would penalise ours alone.
         const runs: RawRun[] = [];
-        for (const [index, prompt] of prompts.entries())
-            for (let k = 0; k < rows.length; k++) {
-                const done = await attempt(rows[(index + k) % rows.length]!, prompt, maxTokens);
-                if (done != null)
-                    runs.push(done);
-                input.onProgress?.();
-            }
+        for (const phase of [rows.filter(isNativeRow), rows.filter((row) => !isNativeRow(row))].filter((phase) => phase.length > 0)) {
+            for (const spec of phase)
+                await attempt(spec, prompts[0]!, Math.min(WARM_UP_TOKENS, maxTokens));
+            for (const [index, prompt] of prompts.entries())
+                for (let k = 0; k < phase.length; k++) {
+                    const done = await attempt(phase[(index + k) % phase.length]!, prompt, maxTokens);
+                    if (done != null)
+                        runs.push(done);
+                    input.onProgress?.();
+                }
+        }
         // A failed row keeps no partial results: its speed would be over other prompts than the rest's.
         const kept = runs.filter((done) => !failures.has(done.row));
 
