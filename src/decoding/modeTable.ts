@@ -87,7 +87,7 @@ export const MODE_TABLE = {
     speculative: {
         models: ["big", "little"],
         lossless: true,
-        drafters: (options) => drafterChain(options, "speculative"),
+        drafters: drafterChain,
         // Classic speculative decoding / sampling: always draft k tokens, verify strictly.
         rules: (options) => ({
             fallback: new ConfidenceFallbackPolicy(0, options.draftTokens ?? DECODING_SETTINGS.draftTokens.default),
@@ -98,7 +98,7 @@ export const MODE_TABLE = {
     bild: {
         models: ["big", "little"],
         lossless: true,
-        drafters: (options) => drafterChain(options, "bild"),
+        drafters: drafterChain,
         rules: (options) => {
             const maxLittleTokens = options.maxLittleTokens ?? DECODING_SETTINGS.maxLittleTokens.default;
             const {fallbackThreshold, rollbackThreshold} = options;

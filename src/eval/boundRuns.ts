@@ -70,22 +70,19 @@ export async function boundRuns(input: BoundInput): Promise<{rows: string[], rec
             rows.push(row);
         records.push({...big, row, ms, stats: undefined});
     };
-    // Each lookup is read once per prompt, n-gram and length, for the bounds and every replay alike.
-    const lookups = new Map<string, LookupReplay[]>();
-    const lookupOf = async (big: BenchRecord, prompt: readonly Token[], ngram: number, maxDraft: number) => {
-        const key = `${big.promptId} ${ngram} ${maxDraft}`;
-        if (!lookups.has(key))
-            lookups.set(key, await lookupAgreement(prompt, big.tokens, ngram, maxDraft));
-        return lookups.get(key)!;
+    // Each model-free drafter is read once per prompt and setting, for the bounds and every replay alike.
+    const replays = new Map<string, LookupReplay[]>();
+    const replayOf = async (key: string, read: () => Promise<LookupReplay[]>) => {
+        if (!replays.has(key))
+            replays.set(key, await read());
+        return replays.get(key)!;
     };
+    const lookupOf = (big: BenchRecord, prompt: readonly Token[], ngram: number, maxDraft: number) =>
+        replayOf(`${big.promptId} lookup ${ngram} ${maxDraft}`, () => lookupAgreement(prompt, big.tokens, ngram, maxDraft));
     // The n-gram drafter starts each bench run with an empty memory, as here; read at its longest runs.
-    const ngramReplays = new Map<string, LookupReplay[]>();
-    const ngramOf = async (big: BenchRecord, prompt: readonly Token[], minMatch: number) => {
-        const key = `${big.promptId} ${minMatch}`;
-        if (!ngramReplays.has(key))
-            ngramReplays.set(key, await draftAgreement(prompt, big.tokens, new NgramDrafter(new NgramMemory(), {minMatch, maxDraft: DECODING_SETTINGS.ngramMaxDraft.max})));
-        return ngramReplays.get(key)!;
-    };
+    const ngramOf = (big: BenchRecord, prompt: readonly Token[], minMatch: number) =>
+        replayOf(`${big.promptId} ngram ${minMatch}`, () =>
+            draftAgreement(prompt, big.tokens, new NgramDrafter(new NgramMemory(), {minMatch, maxDraft: DECODING_SETTINGS.ngramMaxDraft.max})));
     const maxLookup = DECODING_SETTINGS.draftTokens.max;
     const prompts: {big: BenchRecord, prompt: Token[], cost: (schedule: OracleSchedule) => number, runs: DraftRun[]}[] = [];
     for (const big of bigRecords) {
@@ -133,7 +130,7 @@ export async function boundRuns(input: BoundInput): Promise<{rows: string[], rec
     };
     const {runConfidence, maxLittleTokens, ngramMinMatch} = DECODING_SETTINGS;
     // The default chain's n-gram runs are read at their longest, without the drafter's adaptive limit.
-    const defaultFirst = drafterChain({}, "bild").includes("ngram") ? {ngramMinMatch: ngramMinMatch.default} : undefined;
+    const defaultFirst = drafterChain({}).includes("ngram") ? {ngramMinMatch: ngramMinMatch.default} : undefined;
     const defaultMs = await replay(() => new DraftConfidencePolicy(runConfidence.default, maxLittleTokens.default), maxLittleTokens.default, defaultFirst);
     bigRecords.forEach((big, i) => add(DEFAULTS_REPLAY_ROW, big, defaultMs[i]!));
     for (const lookupNgram of [undefined, ...input.lookupFirstNgrams]) {

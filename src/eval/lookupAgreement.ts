@@ -19,11 +19,12 @@ export async function draftAgreement(prompt: readonly Token[], output: readonly 
     // Prompt and output up to the position, and past it the run proposed so far, as the decoding loop holds them.
     const tokens = [...prompt];
     drafter.begin(prompt);
+    const stats = emptyStats();
     const replays: LookupReplay[] = [];
     for (let position = 0; position < output.length; position++) {
         let proposed = 0;
         let agreeing = 0;
-        for await (const {token} of drafter.propose(tokens, emptyStats())) {
+        for await (const {token} of drafter.propose(tokens, stats)) {
             if (agreeing === proposed && token === output[position + proposed])
                 agreeing++;
             tokens.push(token);

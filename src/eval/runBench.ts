@@ -137,10 +137,10 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
             bigRecords: records.filter((record) => record.row === bigSpec.name), bigSettings: bigSpec.settings as DecodingSettings,
             promptTokens, bigScorer, littleScorer, costCurves,
             lookupNgrams: ngramsOf(decoderRows.filter((row) => row.mode === "lookup").map((row) => row.settings.lookupNgram ?? DECODING_SETTINGS.lookupNgram.default)),
-            lookupFirstNgrams: ngramsOf(decoderRows.filter((row) => row.mode === "bild" && drafterChain(row.settings, "bild").includes("lookup"))
+            lookupFirstNgrams: ngramsOf(decoderRows.filter((row) => row.mode === "bild" && drafterChain(row.settings).includes("lookup"))
                 .map((row) => row.settings.lookupNgram ?? DECODING_SETTINGS.lookupNgram.default)),
             ngramMatches: ngramsOf(decoderRows.filter((row) => row.mode === "ngram").map((row) => row.settings.ngramMinMatch ?? DECODING_SETTINGS.ngramMinMatch.default)),
-            ngramFirstMatches: ngramsOf(decoderRows.filter((row) => row.mode === "bild" && drafterChain(row.settings, "bild").includes("ngram"))
+            ngramFirstMatches: ngramsOf(decoderRows.filter((row) => row.mode === "bild" && drafterChain(row.settings).includes("ngram"))
                 .map((row) => row.settings.ngramMinMatch ?? DECODING_SETTINGS.ngramMinMatch.default))
         });
         return {

@@ -267,19 +267,18 @@ export type DecodingSettings = {readonly [K in SettingName]?: ValueOf<(typeof DE
 
 export const settingSpec = (name: SettingName): SettingSpec => DECODING_SETTINGS[name];
 
-/** The drafters `settings` chain in `mode`, in the order they are asked: the lookup and ngram modes draft with theirs alone. */
-export function drafterChain(settings: DecodingSettings, mode: DecodingMode): readonly DrafterName[] {
-    if (mode === "lookup" || mode === "ngram")
-        return [mode];
-    if (!settingSpec("drafters").modes.includes(mode))
-        return [];
-    return (settings.drafters ?? DECODING_SETTINGS.drafters.default).split("+") as DrafterName[];
-}
+/** The drafters the `drafters` setting chains (bild and speculative modes), in the order they are asked. */
+export const drafterChain = (settings: DecodingSettings): readonly DrafterName[] =>
+    (settings.drafters ?? DECODING_SETTINGS.drafters.default).split("+") as DrafterName[];
 
-/** Whether `name` takes effect in `mode` with the drafters `settings` chain. */
+/**
+ * Whether `name` takes effect in `mode` with the drafters `settings` chain: a drafter's size only
+ * where the chain has that drafter (in a mode with a drafter of its own, its `modes` say it).
+ */
 export function takesEffect(name: SettingName, settings: DecodingSettings, mode: DecodingMode): boolean {
     const spec = settingSpec(name);
-    return spec.modes.includes(mode) && (spec.drafter == null || drafterChain(settings, mode).includes(spec.drafter));
+    return spec.modes.includes(mode) &&
+        (spec.drafter == null || !settingSpec("drafters").modes.includes(mode) || drafterChain(settings).includes(spec.drafter));
 }
 
 /** The mode `settings` decode in. */

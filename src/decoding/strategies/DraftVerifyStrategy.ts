@@ -34,8 +34,8 @@ export class DraftVerifyStrategy implements DecodingStrategy {
     readonly #parts: DraftVerifyParts;
     /** The drafter's choices for the unverified output tokens, in order. */
     readonly #drafts: TokenChoice[] = [];
-    /** The drafter of the run being verified. */
-    #drafter: Drafter | undefined;
+    /** The drafter of the run being verified, and its counters. */
+    #run: {readonly drafter: Drafter, readonly counts: DrafterCounts} | undefined;
 
     public constructor(parts: DraftVerifyParts) {
         this.#parts = parts;
@@ -47,38 +47,39 @@ export class DraftVerifyStrategy implements DecodingStrategy {
         for (const drafter of this.#parts.drafters)
             drafter.begin(prompt);
         while (!state.isComplete) {
-            // Whether the drafter ended its run (BiLD's fallback), rather than the generation's end.
-            let handedOver = false;
-            this.#drafter = undefined;
-            for (const drafter of state.endReached ? [] : this.#parts.drafters) {
-                handedOver = true;
-                for await (const draft of drafter.propose(state.tokens, stats)) {
-                    if (this.#drafter == null) {
-                        this.#drafter = drafter;
-                        countsOf(stats, drafter).runs++;
-                    }
-                    state.append(draft.token, drafter.name);
-                    this.#drafts.push(draft);
-                    stats.draftProposed++;
-                    countsOf(stats, drafter).proposed++;
-                    // A step per draft: the decoder checks the abort signal and the time limit
-                    // between steps, so a long run of slow drafts cannot outlive either.
-                    if (!state.endReached)
-                        yield;
-                    if (state.endReached) {
-                        handedOver = false;
-                        break;
-                    }
-                }
-                if (this.#drafter != null)
-                    break;
-            }
-            if (handedOver)
+            this.#run = undefined;
+            if (!state.endReached && (yield* this.#draft(state)))
                 stats.fallbacks++;
             // A draft that ended the generation (max tokens, EOS or a stop string) is checked too.
             await this.#verify(state, !state.endReached);
             yield;
         }
+    }
+
+    /**
+     * Asks the drafters in turn until one proposes a run, and appends the run. Returns whether the
+     * drafter ended it (BiLD's fallback), rather than the generation's end.
+     */
+    async *#draft(state: GenerationState): AsyncGenerator<void, boolean, void> {
+        const {stats} = state;
+        for (const drafter of this.#parts.drafters) {
+            for await (const draft of drafter.propose(state.tokens, stats)) {
+                this.#run ??= startRun(stats, drafter);
+                state.append(draft.token, drafter.name);
+                this.#drafts.push(draft);
+                stats.draftProposed++;
+                this.#run.counts.proposed++;
+                // A step per draft: the decoder checks the abort signal and the time limit
+                // between steps, so a long run of slow drafts cannot outlive either.
+                if (!state.endReached)
+                    yield;
+                if (state.endReached)
+                    return false;
+            }
+            if (this.#run != null)
+                break;
+        }
+        return true;
     }
 
     /**
@@ -124,13 +125,16 @@ export class DraftVerifyStrategy implements DecodingStrategy {
 
     /** Tells the run's drafter what the big model kept of it, and counts it. */
     #accept(stats: GenerationStats, kept: readonly Token[], drafted: number): void {
-        if (this.#drafter == null)
+        if (this.#run == null)
             return;
         stats.draftAccepted += kept.length;
-        countsOf(stats, this.#drafter).accepted += kept.length;
-        this.#drafter.accept(kept, drafted);
+        this.#run.counts.accepted += kept.length;
+        this.#run.drafter.accept(kept, drafted);
     }
 }
 
-const countsOf = (stats: GenerationStats, drafter: Drafter): DrafterCounts =>
-    stats.drafters[drafter.name] ??= {runs: 0, proposed: 0, accepted: 0};
+function startRun(stats: GenerationStats, drafter: Drafter) {
+    const counts = stats.drafters[drafter.name] ??= {runs: 0, proposed: 0, accepted: 0};
+    counts.runs++;
+    return {drafter, counts};
+}
