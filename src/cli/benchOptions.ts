@@ -58,6 +58,11 @@ export async function runBenchFromOptions(
     try {
         let rows = allRows;
         let native: NativeTools | undefined;
+        if (options.bigRpc != null && rows.some(isNativeRow)) {
+            // Each rpc-server serves one client at a time, and this process holds them.
+            process.stderr.write("bild bench: no native rows beside --big-rpc (an rpc-server serves one client at a time): npm run measure:rpc runs them in turn\n");
+            rows = rows.filter((row) => !isNativeRow(row));
+        }
         if (rows.some(isNativeRow)) {
             const found = await NativeTools.find(options.nativeBin ?? DEFAULT_NATIVE_BIN_DIR, {
                 big: pair.big.filePath, little: pair.little.filePath, bigThreads: pair.big.threads, littleThreads: pair.little.threads,

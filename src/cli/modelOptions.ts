@@ -8,6 +8,9 @@ import {parsePositiveInteger} from "./parseNumbers.js";
 import {downloadProgress} from "./progressBars.js";
 import {busyCoresNow} from "./busyCores.js";
 import {flashAttentionCacheFile} from "../engine/chooseFlashAttention.js";
+import {parseRpcEndpoints} from "../engine/rpc/rpcEndpoints.js";
+import {exitImmediately, onGgmlAbort} from "../engine/rpc/ggmlBackends.js";
+import {getEngineLlama} from "../engine/getEngineLlama.js";
 
 export type ModelCliOptions = {
     big: string,
@@ -18,7 +21,8 @@ export type ModelCliOptions = {
     contextSize?: number,
     gpu: GpuChoice,
     flashAttention?: "auto" | "on" | "off",
-    batchSize: number
+    batchSize: number,
+    bigRpc?: string[]
 };
 
 /** The options every command that loads a model pair takes. */
@@ -35,7 +39,9 @@ export function addModelOptions(command: Command): Command {
         .addOption(new Option("--gpu <backend>", "llama.cpp's backend: auto picks a GPU build that works here, else the CPU").choices(GPU_CHOICES).default(DEFAULT_GPU))
         .addOption(new Option("--flash-attention <when>",
             "llama.cpp's flash attention; auto: on the CPU the faster of on and off, timed once per model file, threads and CPU (about a second) and cached; on a GPU llama.cpp's choice")
-            .choices(["auto", "on", "off"]).default("auto"));
+            .choices(["auto", "on", "off"]).default("auto"))
+        .addOption(new Option("--big-rpc <host:port,...>", "put the big model's layers on these llama.cpp rpc-servers (docs/rpc.md); the little model stays here")
+            .argParser((text: string) => parseRpcEndpoints(text, "--big-rpc")));
 }
 
 /**
@@ -52,7 +58,7 @@ export async function loadPairFromOptions(options: ModelCliOptions, sequences?: 
     const settings: PairEngineSettings = {
         threads: options.threads, contextSize: options.contextSize, batchSize: options.batchSize, sequences, gpu: options.gpu,
         flashAttention: options.flashAttention == null || options.flashAttention === "auto" ? options.flashAttention : options.flashAttention === "on",
-        big: {threads: options.bigThreads},
+        big: {threads: options.bigThreads, rpcServers: options.bigRpc},
         little: {threads: options.littleThreads},
         onDownloadProgress: (role) => downloadProgress(`the ${role} model`),
         onAttentionTiming: (file) => process.stderr.write(`bild: timing flash attention on and off for ${path.basename(file)} (once per model file, threads and CPU; cached in ${flashAttentionCacheFile()})\n`)
@@ -60,6 +66,10 @@ export async function loadPairFromOptions(options: ModelCliOptions, sequences?: 
     // Sampled before the models load, while this process computes nothing. BILD_CPU_CHECK=off skips
     // it (the test suite does, so that a busy test machine does not add lines to what it compares).
     const busy = process.env.BILD_CPU_CHECK === "off" ? undefined : await busyCoresNow(cores);
+    if (options.bigRpc != null) {
+        await getEngineLlama(options.gpu);
+        onGgmlAbort(rpcFailed);
+    }
     const pair = await ModelPair.load({big: options.big, little: options.little}, settings);
     const {threads} = pair.big;
     if (busy != null && pair.gpu === false && threads > 1 && cores - busy < threads - 0.5)
@@ -70,6 +80,17 @@ export async function loadPairFromOptions(options: ModelCliOptions, sequences?: 
         warn(`--context-size ${options.contextSize} is above what ${shorter.map((model) => `${path.basename(model.filePath)} (${model.model.trainContextSize} tokens)`).join(" and ")} ` +
             "was trained on: output degrades past that");
     return pair;
+}
+
+/**
+ * llama.cpp's RPC client aborts the process when a server dies or answers garbage mid-call; this
+ * says so in one line instead of a native backtrace, and exits 1 (what was written so far stays).
+ */
+function rpcFailed(message: string): never {
+    const reason = message.replace(/^.*?:\d+: /, "").trim();
+    process.stderr.write(`\nbild: error: an rpc-server of the big model failed mid-call (llama.cpp: ${reason}); ` +
+        "restart it (and check the network to it), then run again\n");
+    exitImmediately(1);
 }
 
 const warn = (message: string) => process.stderr.write(`bild: warning: ${message}\n`);

@@ -15,3 +15,11 @@ export function parsePositiveInteger(value: string): number {
         throw new InvalidArgumentError("expected a positive integer.");
     return Number(value);
 }
+
+/** A TCP port; 0 asks the system for any free one. */
+export function parsePort(value: string): number {
+    const port = value === "0" ? 0 : parsePositiveInteger(value);
+    if (port > 65535)
+        throw new InvalidArgumentError("expected a port from 0 to 65535.");
+    return port;
+}

@@ -4,6 +4,7 @@ import {createGenerateCommand} from "./commands/generateCommand.js";
 import {createBenchCommand} from "./commands/benchCommand.js";
 import {createTuneCommand} from "./commands/tuneCommand.js";
 import {createServeCommand} from "./commands/serveCommand.js";
+import {createRpcServerCommand} from "./commands/rpcServerCommand.js";
 
 const USAGE_EXIT_CODE = 2;
 const INTERRUPTED_EXIT_CODE = 130;
@@ -15,7 +16,8 @@ const program = new Command("bild")
     .addCommand(createGenerateCommand().exitOverride())
     .addCommand(createBenchCommand().exitOverride())
     .addCommand(createTuneCommand().exitOverride())
-    .addCommand(createServeCommand().exitOverride());
+    .addCommand(createServeCommand().exitOverride())
+    .addCommand(createRpcServerCommand().exitOverride());
 
 // A reader that stops early (`bild generate | head`) closes the pipe: that ends the command
 // quietly, as it does for other command-line tools, instead of an unhandled EPIPE.

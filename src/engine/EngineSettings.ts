@@ -54,5 +54,11 @@ export type EngineSettings = {
     /** Tokens per timed call of the `"auto"` choice. Defaults to {@link DEFAULT_ATTENTION_PROBE_TOKENS}; a pair's little model, which drafts one token per call, uses 1. */
     readonly attentionProbeTokens?: number,
     /** Told before flash attention is timed for a model (the CLI writes a line on standard error). */
-    readonly onAttentionTiming?: (filePath: string) => void
+    readonly onAttentionTiming?: (filePath: string) => void,
+    /**
+     * llama.cpp `rpc-server`s (`host:port`) to hold all of the model's layers, split by their free
+     * memory, as llama.cpp's `--rpc` does; none by default (the model runs in this process). Needs a
+     * llama.cpp binary with the RPC backend (`npm run build:addon`); Linux only in this release.
+     */
+    readonly rpcServers?: readonly string[]
 };

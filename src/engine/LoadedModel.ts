@@ -7,6 +7,8 @@ import {
 } from "./EngineSettings.js";
 import {chooseFlashAttention, type FlashAttentionChoice} from "./chooseFlashAttention.js";
 import {BildUsageError, errorMessage} from "../errors.js";
+import {probeRpcServer} from "./rpc/probeRpcServer.js";
+import {registerRpcServers, requireRpcBackend} from "./rpc/ggmlBackends.js";
 
 let warnedAboutWorkerPool = false;
 
@@ -32,11 +34,16 @@ export class LoadedModel implements AsyncDisposable {
     public readonly model: LlamaModel;
     /** Whether its context runs flash attention, and how that was decided. */
     public readonly flashAttention: FlashAttentionChoice;
+    /** The llama.cpp rpc-servers holding its layers (none: this process). */
+    public readonly rpcServers: readonly string[];
     readonly #context: LlamaContext;
     readonly #runner: NativeBatchRunner;
 
-    private constructor(filePath: string, model: LlamaModel, flashAttention: FlashAttentionChoice, context: LlamaContext, runner: NativeBatchRunner) {
+    private constructor(
+        filePath: string, model: LlamaModel, flashAttention: FlashAttentionChoice, rpcServers: readonly string[], context: LlamaContext, runner: NativeBatchRunner
+    ) {
         this.filePath = filePath;
+        this.rpcServers = rpcServers;
         this.model = model;
         this.flashAttention = flashAttention;
         this.#context = context;
@@ -46,10 +53,17 @@ export class LoadedModel implements AsyncDisposable {
     /** Loads a local GGUF file (resolve URIs first with `resolveModelFile`). */
     public static async load(filePath: string, settings: EngineSettings = {}): Promise<LoadedModel> {
         const llama = await getEngineLlama(settings.gpu);
+        const rpcServers = settings.rpcServers ?? [];
+        if (rpcServers.length > 0) {
+            requireRpcBackend("rpc-server");
+            await Promise.all(rpcServers.map((endpoint) => probeRpcServer(endpoint, "rpc-server")));
+            registerRpcServers(rpcServers, "rpc-server");
+        }
         let model: LlamaModel;
         await takeNativeError();
         try {
-            model = await llama.loadModel({modelPath: filePath});
+            // node-llama-cpp sizes GPU layers by local VRAM; an RPC server's memory is its own to check.
+            model = await llama.loadModel(rpcServers.length > 0 ? {modelPath: filePath, gpuLayers: "max", ignoreMemorySafetyChecks: true} : {modelPath: filePath});
         } catch (error) {
             const reason = await takeNativeError() ?? errorMessage(error);
             throw new BildUsageError(`llama.cpp cannot load ${filePath}: ${reason} (is it a complete GGUF model of a supported architecture?)`);
@@ -62,7 +76,8 @@ export class LoadedModel implements AsyncDisposable {
         try {
             flashAttention = await chooseFlashAttention(settings.flashAttention, {
                 llama, model, filePath, threads, batchSize: settings.batchSize ?? DEFAULT_BATCH_SIZE,
-                tokens: settings.attentionProbeTokens ?? DEFAULT_ATTENTION_PROBE_TOKENS, onMeasure: settings.onAttentionTiming
+                tokens: settings.attentionProbeTokens ?? DEFAULT_ATTENTION_PROBE_TOKENS, onMeasure: settings.onAttentionTiming,
+                onRpcServers: rpcServers.length > 0
             });
             context = await model.createContext({
                 // node-llama-cpp fits a range to free memory, from the top down.
@@ -70,14 +85,15 @@ export class LoadedModel implements AsyncDisposable {
                 batchSize: settings.batchSize ?? DEFAULT_BATCH_SIZE,
                 threads,
                 sequences: settings.sequences ?? DEFAULT_SEQUENCES,
-                flashAttention: flashAttention.enabled
+                flashAttention: flashAttention.enabled,
+                ...(rpcServers.length > 0 ? {ignoreMemorySafetyChecks: true} : {})
             });
         } catch (error) {
             await model.dispose();
             const reason = await takeNativeError() ?? errorMessage(error);
             throw new BildUsageError(`cannot create a llama.cpp context for ${filePath}: ${reason} (lower the context size)`);
         }
-        return new LoadedModel(filePath, model, flashAttention, context, NativeBatchRunner.attach(llama, model, context, threads));
+        return new LoadedModel(filePath, model, flashAttention, rpcServers, context, NativeBatchRunner.attach(llama, model, context, threads));
     }
 
     /** Entries of the model's vocabulary (padding included): its ids run from 0 to this − 1. */

@@ -55,14 +55,21 @@ export class ModelPair implements AsyncDisposable {
 
         const {big: bigSettings, little: littleSettings, onDownloadProgress: _, ...shared} = settings;
         const bigThreads = bigSettings?.threads ?? shared.threads ?? defaultBigThreads((await getEngineLlama(settings.gpu)).cpuMathCores);
-        const big = await LoadedModel.load(bigPath, {...shared, ...bigSettings, threads: bigThreads});
+        const bigOptions = {...shared, ...bigSettings, threads: bigThreads};
+        const littleOptions = {
+            attentionProbeTokens: 1, ...shared, ...littleSettings, threads: littleSettings?.threads ?? shared.threads ?? DEFAULT_THREADS
+        };
+        // Registered RPC servers hold the layers of every model loaded after them (llama.cpp's
+        // default device list), so with RPC the little model loads first and stays here.
+        const bigFirst = (bigOptions.rpcServers?.length ?? 0) === 0;
+        const loads: [string, EngineSettings][] = [[bigPath, bigOptions], [littlePath, littleOptions]];
+        const [first, second] = bigFirst ? loads : loads.reverse();
+        const loadedFirst = await LoadedModel.load(...first!);
         try {
-            const little = await LoadedModel.load(littlePath, {
-                attentionProbeTokens: 1, ...shared, ...littleSettings, threads: littleSettings?.threads ?? shared.threads ?? DEFAULT_THREADS
-            });
-            return new ModelPair(big, little);
+            const loadedSecond = await LoadedModel.load(...second!);
+            return bigFirst ? new ModelPair(loadedFirst, loadedSecond) : new ModelPair(loadedSecond, loadedFirst);
         } catch (error) {
-            await big[Symbol.asyncDispose]();
+            await loadedFirst[Symbol.asyncDispose]();
             throw error;
         }
     }

@@ -9,8 +9,11 @@ import {NativeBatchRunner} from "./NativeBatchRunner.js";
 export type FlashAttentionChoice = {
     /** What the context runs with (`"auto"`: llama.cpp decides, on a GPU backend). */
     readonly enabled: boolean | "auto",
-    /** `setting`: asked for; `gpu`: llama.cpp's own choice; `measured`: timed now; `cache`: timed before on this machine. */
-    readonly by: "setting" | "gpu" | "measured" | "cache",
+    /**
+     * `setting`: asked for; `gpu` / `rpc`: llama.cpp's own choice (layers on a GPU / on RPC servers);
+     * `measured`: timed now; `cache`: timed before on this machine.
+     */
+    readonly by: "setting" | "gpu" | "rpc" | "measured" | "cache",
     /** Median ms of the timed call with it on and off (measured or cached choices). */
     readonly msOn?: number,
     readonly msOff?: number
@@ -26,7 +29,9 @@ export type FlashAttentionProbe = {
     /** Tokens per timed call: a verification batch for a big model, 1 for a drafting little one. */
     readonly tokens: number,
     /** Told before a model is timed (the CLI writes a line on standard error). */
-    readonly onMeasure?: (filePath: string) => void
+    readonly onMeasure?: (filePath: string) => void,
+    /** The layers are on RPC servers: timing here would measure the network, so llama.cpp decides. */
+    readonly onRpcServers?: boolean
 };
 
 /** Tokens in the cache before the timed calls: a prompt's worth, so attention has something to read. */
@@ -48,6 +53,8 @@ export function flashAttentionCacheFile(): string {
 export async function chooseFlashAttention(setting: boolean | "auto" | undefined, probe: FlashAttentionProbe): Promise<FlashAttentionChoice> {
     if (typeof setting === "boolean")
         return {enabled: setting, by: "setting"};
+    if (probe.onRpcServers === true)
+        return {enabled: "auto", by: "rpc"};
     if (probe.llama.gpu !== false)
         return {enabled: "auto", by: "gpu"};
     const file = flashAttentionCacheFile();

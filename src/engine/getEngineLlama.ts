@@ -1,6 +1,7 @@
 import {getLlama, LlamaLogLevel, NoBinaryFoundError, type Llama} from "node-llama-cpp";
 import {BildUsageError} from "../errors.js";
 import {DEFAULT_GPU, type GpuChoice} from "./EngineSettings.js";
+import {LLAMA_CMAKE_OPTIONS} from "./rpc/rpcBuild.js";
 
 const llamas = new Map<GpuChoice, Promise<Llama>>();
 let firstNativeError: string | undefined;
@@ -37,6 +38,7 @@ async function loadLlama(gpu: GpuChoice): Promise<Llama> {
         llama = await getLlama({
             gpu: gpu === "off" ? false : gpu,
             build: "never",
+            cmakeOptions: {...LLAMA_CMAKE_OPTIONS},
             // Its own "binary not found" lines would come before our one-line error.
             progressLogs: false,
             maxThreads: 0,

@@ -2,11 +2,12 @@
 // tokenizing the texts the main thread sends, until it is asked to close.
 import {parentPort, workerData} from "node:worker_threads";
 import {getLlama, LlamaLogLevel} from "node-llama-cpp";
+import {LLAMA_CMAKE_OPTIONS} from "./rpc/rpcBuild.js";
 
 export type TokenizeRequest = {readonly id: number, readonly text: string, readonly specialTokens: boolean} | {readonly close: true};
 export type TokenizeReply = {readonly id: number, readonly tokens: readonly number[]} | {readonly ready: true};
 
-const llama = await getLlama({gpu: false, build: "never", progressLogs: false, logLevel: LlamaLogLevel.error, logger() {}});
+const llama = await getLlama({gpu: false, build: "never", cmakeOptions: {...LLAMA_CMAKE_OPTIONS}, progressLogs: false, logLevel: LlamaLogLevel.error, logger() {}});
 const model = await llama.loadModel({modelPath: (workerData as {modelPath: string}).modelPath, vocabOnly: true});
 parentPort!.on("message", (request: TokenizeRequest) => {
     if ("close" in request) {

@@ -62,7 +62,9 @@ export type NativeModels = {
     readonly bigThreads: number,
     readonly littleThreads: number,
     readonly contextSize: number,
-    readonly batchSize: number
+    readonly batchSize: number,
+    /** rpc-servers holding all of the big model's layers (llama.cpp's `--rpc`); the draft model stays here. */
+    readonly bigRpc?: readonly string[]
 };
 
 /** One native generation: its text and what the tool itself timed (prompt and generation, no load). */
@@ -128,7 +130,8 @@ export class NativeTools {
         // The prompt as an argument, unescaped: `-f` would drop its last newline.
         const common = [
             "-m", m.big, "-p", prompt, "--no-escape", "-n", String(maxTokens), "-c", String(m.contextSize), "-b", String(m.batchSize),
-            "-t", String(m.bigThreads), ...nativeDecodingFlags(decoding), "-fa", settings.flashAttention ? "on" : "off"
+            "-t", String(m.bigThreads), ...nativeDecodingFlags(decoding), "-fa", settings.flashAttention ? "on" : "off",
+            ...(onRpc(m) ? ["--rpc", m.bigRpc!.join(","), "-ngl", "all"] : [])
         ];
         if (settings.tool === "llama-completion") {
             const {stdout, stderr} = await this.#run(settings.tool, [...common, "-no-cnv", "--no-display-prompt", "--simple-io"]);
@@ -139,7 +142,8 @@ export class NativeTools {
         }
         const draft = [
             ...(usesDraftModel(settings)
-                ? ["-md", m.little, "-td", String(m.littleThreads), "--spec-draft-n-max", String(settings.draftMax), "--spec-draft-p-min", "0"]
+                ? ["-md", m.little, "-td", String(m.littleThreads), "--spec-draft-n-max", String(settings.draftMax), "--spec-draft-p-min", "0",
+                    ...(onRpc(m) ? ["-ngld", "0"] : [])]
                 : []),
             ...(settings.tool === "llama-speculative-simple" ? ["--spec-type", settings.specType ?? "draft-simple"] : [])
         ];
@@ -182,5 +186,7 @@ function readLog(text: string, pattern: RegExp, line: string): number[] {
         throw new MissingTimingError(line);
     return match.slice(1).map(Number);
 }
+
+const onRpc = (models: NativeModels) => models.bigRpc != null && models.bigRpc.length > 0;
 
 const lastLine = (text: string) => text.trim().split("\n").at(-1)?.trim() ?? "";

@@ -14,6 +14,7 @@ import {addDecodingOptions, decodingSettingsOf} from "../decodingOptions.js";
 import {addModelOptions, loadPairFromOptions, type ModelCliOptions} from "../modelOptions.js";
 import {readPrompt} from "../readStdin.js";
 import {colorByOrigin, ORIGIN_LEGEND} from "../colorByOrigin.js";
+import {exitImmediately} from "../../engine/rpc/ggmlBackends.js";
 
 type GenerateCliOptions = ModelCliOptions & {
     prompt?: string,
@@ -73,6 +74,7 @@ async function runGenerate(options: GenerateCliOptions): Promise<void> {
         }
         if (options.compare)
             await warmUp(decoder, prompt, [{...settings, signal: abort.signal}, bigAlone]);
+        watchRpcStall(options, settings.timeLimit);
         const colored = options.color && process.stdout.isTTY;
         let result: GenerationResult;
         if (options.json || colored)
@@ -95,7 +97,8 @@ async function runGenerate(options: GenerateCliOptions): Promise<void> {
                 finishReason: result.finishReason, seed: result.seed, stats: result.stats, comparison,
                 engine: {
                     gpu: pair.gpu, bigThreads: pair.big.threads, littleThreads: pair.little.threads, contextSize: pair.contextSize,
-                    flashAttention: {big: pair.big.flashAttention, little: pair.little.flashAttention}
+                    flashAttention: {big: pair.big.flashAttention, little: pair.little.flashAttention},
+                    bigRpc: pair.big.rpcServers.length > 0 ? pair.big.rpcServers : undefined
                 }
             }) + "\n");
         else {
@@ -114,6 +117,23 @@ async function runGenerate(options: GenerateCliOptions): Promise<void> {
         await decoder[Symbol.asyncDispose]();
         await pair[Symbol.asyncDispose]();
     }
+}
+
+/** Seconds past `--time-limit` that a call to an rpc-server may still take before it counts as stalled. */
+const RPC_STALL_GRACE_SECONDS = 5;
+
+/**
+ * The time limit is checked between model calls; a call to an rpc-server that stopped answering
+ * (stopped process, lost network) never returns, so with `--big-rpc` a timer ends the process.
+ */
+function watchRpcStall(options: GenerateCliOptions, timeLimit: number | undefined): void {
+    if (options.bigRpc == null || timeLimit == null || !Number.isFinite(timeLimit))
+        return;
+    setTimeout(() => {
+        process.stderr.write(`\nbild: error: a call to the big model's rpc-server has not returned ${RPC_STALL_GRACE_SECONDS} s after --time-limit ${timeLimit}: ` +
+            "the server or the network to it stalled; check it, then run again\n");
+        exitImmediately(1);
+    }, (timeLimit + RPC_STALL_GRACE_SECONDS) * 1000).unref();
 }
 
 /** "flash attention: big on (measured: 1.20 vs 1.41 ms), little off (cached: …)", for `--stats`. */

@@ -12,7 +12,7 @@ import {ServerMetrics} from "../../server/ServerMetrics.js";
 import {addDecodingOptions, decodingSettingsOf} from "../decodingOptions.js";
 import {checkSettings, modeOf} from "../../decoding/settings/decodingSettings.js";
 import {addModelOptions, loadPairFromOptions, type ModelCliOptions} from "../modelOptions.js";
-import {parsePositiveInteger} from "../parseNumbers.js";
+import {parsePort, parsePositiveInteger} from "../parseNumbers.js";
 
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8080;
@@ -136,13 +136,6 @@ function parseSeconds(value: string): number {
     if (value.trim() === "" || !Number.isFinite(seconds) || seconds < 0 || seconds > 3600)
         throw new InvalidArgumentError("expected seconds from 0 to 3600.");
     return seconds;
-}
-
-function parsePort(value: string): number {
-    const port = value === "0" ? 0 : parsePositiveInteger(value);
-    if (port > 65535)
-        throw new InvalidArgumentError("expected a port from 0 to 65535.");
-    return port;
 }
 
 /** The one-line reason `listen` failed, naming the fix. */

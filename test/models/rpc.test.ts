@@ -1,0 +1,160 @@
+import {after, before, describe, it} from "node:test";
+import assert from "node:assert/strict";
+import {spawn, type ChildProcess} from "node:child_process";
+import net from "node:net";
+import {BUNDLED_PAIR, readFixturePrompts} from "../support/fixtures.js";
+import {assertUsageError, CLI, CLI_ENV, runCli} from "../support/runCli.js";
+import {getEngineLlama} from "../../src/engine/getEngineLlama.js";
+import {hasRpcBackend} from "../../src/engine/rpc/ggmlBackends.js";
+import {probeRpcServer} from "../../src/engine/rpc/probeRpcServer.js";
+
+const PAIR_ARGS = ["generate", "--big", BUNDLED_PAIR.big, "--little", BUNDLED_PAIR.little, "--threads", "1"];
+await getEngineLlama("off");
+const withRpc = hasRpcBackend();
+// .ci/run builds the addon with the RPC backend: there the suite must run, not skip.
+if (!withRpc && process.env.BILD_REQUIRE_RPC === "1")
+    throw new Error("BILD_REQUIRE_RPC=1 but llama.cpp's binary has no RPC backend: run npm run build:addon");
+
+async function freePort(): Promise<number> {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const {port} = server.address() as net.AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+}
+
+type RpcServer = {endpoint: string, child: ChildProcess, output(): string, stop(): Promise<void>};
+const servers = new Set<RpcServer>();
+
+/** `bild rpc-server` (llama.cpp's server code) on a free loopback port, once it answers the handshake. */
+async function startRpcServer(): Promise<RpcServer> {
+    const port = await freePort();
+    const endpoint = `127.0.0.1:${port}`;
+    const child = spawn(process.execPath, [CLI, "rpc-server", "--port", String(port), "--threads", "1"], {stdio: ["ignore", "pipe", "pipe"], env: CLI_ENV});
+    let output = "";
+    child.stdout!.on("data", (chunk) => output += chunk);
+    child.stderr!.on("data", (chunk) => output += chunk);
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    const server: RpcServer = {
+        endpoint, child, output: () => output,
+        stop: async () => {
+            servers.delete(server);
+            if (child.exitCode == null && child.signalCode == null) {
+                child.kill("SIGCONT");
+                child.kill("SIGKILL");
+            }
+            await exited;
+        }
+    };
+    servers.add(server);
+    for (let attempt = 0; ; attempt++) {
+        try {
+            await probeRpcServer(endpoint, "test", 1000);
+            return server;
+        } catch (error) {
+            if (attempt >= 60 || child.exitCode != null) {
+                await server.stop();
+                throw new Error(`rpc-server did not start: ${String(error)} ${output}`);
+            }
+            await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+    }
+}
+
+/** Starts `bild generate`, and calls `onOutput` once, at its first standard output. */
+function generateWhile(args: string[], onOutput: () => void): Promise<{code: number | null, signal: string | null, stdout: string, stderr: string, seconds: number}> {
+    const started = Date.now();
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, [CLI, ...args], {stdio: ["ignore", "pipe", "pipe"], env: CLI_ENV});
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk) => {
+            if (stdout === "")
+                onOutput();
+            stdout += chunk;
+        });
+        child.stderr.on("data", (chunk) => stderr += chunk);
+        child.on("close", (code, signal) => resolve({code, signal, stdout, stderr, seconds: (Date.now() - started) / 1000}));
+    });
+}
+
+describe("the big model on llama.cpp rpc-servers (--big-rpc)", {skip: withRpc ? false : "this llama.cpp binary has no RPC backend (npm run build:addon builds one)"}, () => {
+    let pair: RpcServer[];
+    before(async () => {
+        pair = await Promise.all([startRpcServer(), startRpcServer()]);
+    });
+    after(async () => {
+        await Promise.all([...servers].map((server) => server.stop()));
+    });
+
+    it("lossless BiLD, speculative, lookup and n-gram drafting write the local big model's text, the big model split over two servers", async () => {
+        const rpc = ["--big-rpc", pair.map((server) => server.endpoint).join(",")];
+        for (const {prompt} of readFixturePrompts(2))
+            for (const penalty of [[], ["--repeat-penalty", "1.2"]]) {
+                const run = async (args: string[]) => {
+                    const result = await runCli([...PAIR_ARGS, "--prompt", prompt, "--max-tokens", "40", "--json", ...penalty, ...args]);
+                    assert.equal(result.code, 0, result.stderr);
+                    return JSON.parse(result.stdout) as {tokens: number[], stats: {bigCalls: number}, engine: {bigRpc?: string[], flashAttention: {big: {by: string}}}};
+                };
+                const local = await run(["--mode", "big"]);
+                for (const mode of [[], ["--mode", "speculative"], ["--mode", "lookup"], ["--drafters", "ngram+little"]]) {
+                    const remote = await run([...rpc, ...mode]);
+                    assert.deepEqual(remote.tokens, local.tokens, `${mode.join(" ") || "defaults"} ${penalty.join(" ")} over RPC ≡ local big`);
+                    assert.deepEqual(remote.engine.bigRpc, pair.map((server) => server.endpoint));
+                    assert.equal(remote.engine.flashAttention.big.by, "rpc");
+                }
+            }
+        for (const server of pair)
+            assert.match(server.output(), /Accepted client connection/, "each server served the big model");
+    });
+
+    it("a server that cannot be reached, or accepts and never answers: exit 2 with one line, within seconds", async () => {
+        const closed = await freePort();
+        let started = Date.now();
+        assertUsageError(await runCli([...PAIR_ARGS, "--prompt", "x", "--big-rpc", `${pair[0]!.endpoint},127.0.0.1:${closed}`]),
+            new RegExp(`^bild: error: rpc-server 127\\.0\\.0\\.1:${closed}: cannot connect \\(ECONNREFUSED\\); start llama\\.cpp's rpc-server there`));
+        assert.ok(Date.now() - started < 15_000);
+        const silent = net.createServer(() => {});
+        await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+        try {
+            started = Date.now();
+            assertUsageError(await runCli([...PAIR_ARGS, "--prompt", "x", "--big-rpc", `127.0.0.1:${(silent.address() as net.AddressInfo).port}`]),
+                /no answer to llama\.cpp's RPC handshake within 3 s/);
+            assert.ok(Date.now() - started < 15_000);
+        } finally {
+            silent.close();
+        }
+        assertUsageError(await runCli([...PAIR_ARGS, "--prompt", "x", "--big-rpc", "127.0.0.1"]), /^error: option '--big-rpc|--big-rpc 127\.0\.0\.1: expected host:port/);
+    });
+
+    it("a server killed mid-generation ends it with exit 1 and one line; what was written stays", async () => {
+        const doomed = await startRpcServer();
+        const run = await generateWhile([...PAIR_ARGS, "--prompt", "def parse(text):", "--max-tokens", "480", "--big-rpc", doomed.endpoint],
+            () => doomed.child.kill("SIGKILL"));
+        await doomed.stop();
+        assert.equal(run.code, 1, `exit 1 expected: ${run.signal} ${run.stderr}`);
+        assert.ok(run.stdout.length > 0);
+        assert.match(run.stderr.trim().split("\n").at(-1)!, /^bild: error: an rpc-server of the big model failed mid-call \(llama\.cpp: .+\); restart it/);
+        assert.doesNotMatch(run.stderr, /\n\s+at |backtrace/i);
+    });
+
+    it("a server that stalls mid-generation: exit 1 a few seconds after --time-limit, no hang", async () => {
+        const stalled = await startRpcServer();
+        try {
+            const run = await generateWhile([...PAIR_ARGS, "--prompt", "def parse(text):", "--max-tokens", "480", "--time-limit", "1", "--big-rpc", stalled.endpoint],
+                () => stalled.child.kill("SIGSTOP"));
+            assert.equal(run.code, 1, run.stderr);
+            assert.match(run.stderr, /a call to the big model's rpc-server has not returned 5 s after --time-limit 1/);
+            assert.ok(run.seconds < 30, `ended after ${run.seconds} s`);
+        } finally {
+            await stalled.stop();
+        }
+    });
+});
+
+describe("--big-rpc without the RPC backend", {skip: withRpc ? "this binary has the RPC backend" : false}, () => {
+    it("says which command builds a binary that has it", async () => {
+        assertUsageError(await runCli([...PAIR_ARGS, "--prompt", "x", "--big-rpc", "127.0.0.1:50052"]),
+            /this llama\.cpp binary has no RPC backend .*npm run build:addon/);
+    });
+});
