@@ -93,4 +93,14 @@ function rpcFailed(message: string): never {
     exitImmediately(1);
 }
 
+/** Seconds past a time limit that a call to an rpc-server may still take before it counts as stalled. */
+export const RPC_STALL_GRACE_SECONDS = 5;
+
+/** A call to an rpc-server has not returned well past `limit` (a time limit, as the user knows it): says so in one line and exits 1. */
+export function rpcStalled(limit: string): never {
+    process.stderr.write(`\nbild: error: a call to the big model's rpc-server has not returned ${RPC_STALL_GRACE_SECONDS} s after ${limit}: ` +
+        "the server or the network to it stalled; check it, then run again\n");
+    exitImmediately(1);
+}
+
 const warn = (message: string) => process.stderr.write(`bild: warning: ${message}\n`);

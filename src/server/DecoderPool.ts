@@ -21,6 +21,8 @@ export class DecoderPool {
     readonly #waiters: Waiter[] = [];
     readonly #queueLimit: number;
     readonly #whenDrained: (() => void)[] = [];
+    /** When each busy decoder was handed out (ms, monotonic). */
+    readonly #busySince = new Map<Decoder, number>();
 
     public constructor(decoders: readonly Decoder[], queueLimit: number) {
         this.#all = decoders;
@@ -40,6 +42,14 @@ export class DecoderPool {
         return this.#waiters.length;
     }
 
+    /** Seconds the decoder busy the longest has been, 0 when none is. */
+    public longestBusySeconds(now = performance.now()): number {
+        let since = now;
+        for (const start of this.#busySince.values())
+            since = Math.min(since, start);
+        return (now - since) / 1000;
+    }
+
     /** Checks prompts as every decoder of the pool would (they share one pair). */
     public get prompts(): PromptPreparer {
         return this.#all[0]!.prompts;
@@ -57,14 +67,14 @@ export class DecoderPool {
         signal?.throwIfAborted();
         const decoder = this.#free.pop();
         if (decoder != null)
-            return Promise.resolve(decoder);
+            return Promise.resolve(this.#handOut(decoder));
         if (this.#waiters.length >= this.#queueLimit)
             return Promise.reject(new QueueFullError(this.#queueLimit));
         return new Promise<Decoder>((resolve, reject) => {
             const waiter: Waiter = {
                 resolve: (value) => {
                     signal?.removeEventListener("abort", onAbort);
-                    resolve(value);
+                    resolve(this.#handOut(value));
                 },
                 reject
             };
@@ -80,6 +90,7 @@ export class DecoderPool {
     }
 
     public release(decoder: Decoder): void {
+        this.#busySince.delete(decoder);
         const waiter = this.#waiters.shift();
         if (waiter != null)
             waiter.resolve(decoder);
@@ -88,6 +99,11 @@ export class DecoderPool {
         if (this.busy === 0)
             for (const resolve of this.#whenDrained.splice(0))
                 resolve();
+    }
+
+    #handOut(decoder: Decoder): Decoder {
+        this.#busySince.set(decoder, performance.now());
+        return decoder;
     }
 
     /** Frees the decoders once no generation runs (disposing one inside a model call would crash the process). */

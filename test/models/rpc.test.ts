@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import {spawn, type ChildProcess} from "node:child_process";
 import net from "node:net";
 import {BUNDLED_PAIR, readFixturePrompts} from "../support/fixtures.js";
+import {readFileSync} from "node:fs";
 import {assertUsageError, CLI, CLI_ENV, runCli} from "../support/runCli.js";
+import {startServer} from "../support/serverProcess.js";
 import {getEngineLlama} from "../../src/engine/getEngineLlama.js";
 import {hasRpcBackend} from "../../src/engine/rpc/ggmlBackends.js";
 import {probeRpcServer} from "../../src/engine/rpc/probeRpcServer.js";
@@ -27,8 +29,8 @@ type RpcServer = {endpoint: string, child: ChildProcess, output(): string, stop(
 const servers = new Set<RpcServer>();
 
 /** `bild rpc-server` (llama.cpp's server code) on a free loopback port, once it answers the handshake. */
-async function startRpcServer(): Promise<RpcServer> {
-    const port = await freePort();
+async function startRpcServer(port?: number): Promise<RpcServer> {
+    port ??= await freePort();
     const endpoint = `127.0.0.1:${port}`;
     const child = spawn(process.execPath, [CLI, "rpc-server", "--port", String(port), "--threads", "1"], {stdio: ["ignore", "pipe", "pipe"], env: CLI_ENV});
     let output = "";
@@ -149,6 +151,103 @@ describe("the big model on llama.cpp rpc-servers (--big-rpc)", {skip: withRpc ? 
         } finally {
             await stalled.stop();
         }
+    });
+});
+
+/** Reads a response's stream: `onFirst` runs at its first chunk; the text of it all. */
+async function readStream(response: Response, onFirst: () => void): Promise<string> {
+    let text = "";
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body! as unknown as AsyncIterable<Uint8Array>) {
+        if (text === "")
+            onFirst();
+        text += decoder.decode(chunk, {stream: true});
+    }
+    return text;
+}
+
+/** Polls `url` until `check` accepts its answer (status, JSON body), for at most `seconds`. */
+async function pollUntil(url: string, check: (status: number, body: {status?: string, error?: string}) => boolean, seconds: number): Promise<void> {
+    const deadline = Date.now() + seconds * 1000;
+    let last = "";
+    while (Date.now() < deadline) {
+        const response = await fetch(url);
+        const body = await response.json() as {status?: string, error?: string};
+        last = `${response.status} ${JSON.stringify(body)}`;
+        if (check(response.status, body))
+            return;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.fail(`${url} never answered as expected within ${seconds} s; last: ${last}`);
+}
+
+describe("bild serve --big-rpc", {skip: withRpc ? false : "this llama.cpp binary has no RPC backend (npm run build:addon builds one)"}, () => {
+    after(async () => {
+        await Promise.all([...servers].map((server) => server.stop()));
+    });
+
+    it("a server killed or stalled mid-request fails that request; the server reports itself unavailable while one is down and answers again once it is back", async () => {
+        const [doomed, stalling] = [await startRpcServer(), await startRpcServer()];
+        const serve = await startServer(["--big", BUNDLED_PAIR.big, "--little", BUNDLED_PAIR.little, "--threads", "1", "--time-limit", "3",
+            "--big-rpc", `${doomed.endpoint},${stalling.endpoint}`]);
+        const engines = () => {
+            try {
+                return readFileSync(`/proc/${serve.child.pid}/task/${serve.child.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+            } catch {
+                return [];
+            }
+        };
+        const seen = new Set<number>(engines());
+        const complete = (body: object) => fetch(`${serve.url}/v1/completions`, {
+            method: "POST", headers: {"content-type": "application/json"},
+            body: JSON.stringify({prompt: "def parse(text):", temperature: 0, ...body})
+        });
+        try {
+            const first = await complete({max_tokens: 24});
+            assert.equal(first.status, 200);
+            const text = (await first.json() as {choices: {text: string}[]}).choices[0]!.text;
+
+            // A server dies inside a streamed generation: the stream ends with an error event that says so.
+            const cut = await readStream(await complete({max_tokens: 400, stream: true}), () => doomed.child.kill("SIGKILL"));
+            const events = cut.split("\n\n").filter((event) => event.startsWith("data: "));
+            assert.ok(events.length >= 2, cut);
+            const error = JSON.parse(events.at(-1)!.slice("data: ".length)) as {error: {message: string, code: string}};
+            assert.equal(error.error.code, "engine_failed");
+            assert.match(error.error.message, /an rpc-server of the big model failed mid-call/);
+            await doomed.stop();
+
+            // While it stays down the engine cannot start: 503 with the reason, on /health and on requests.
+            await pollUntil(`${serve.url}/health`, (status, body) => status === 503 && body.status === "unavailable" && /cannot connect/.test(body.error ?? ""), 30);
+            const refused = await complete({max_tokens: 4});
+            assert.equal(refused.status, 503);
+            assert.equal((await refused.json() as {error: {code: string}}).error.code, "engine_unavailable");
+            assert.ok(refused.headers.get("retry-after") != null);
+
+            // Back on its port: the server answers again, with the same text.
+            await startRpcServer(Number(doomed.endpoint.split(":")[1]));
+            await pollUntil(`${serve.url}/health`, (status, body) => status === 200 && body.status === "ok", 60);
+            const again = await complete({max_tokens: 24});
+            assert.equal(again.status, 200);
+            assert.equal((await again.json() as {choices: {text: string}[]}).choices[0]!.text, text);
+            for (const pid of engines())
+                seen.add(pid);
+
+            // A server that stops answering: the stream ends with an error event a few seconds past the time limit, no hang.
+            const started = Date.now();
+            const stalled = await readStream(await complete({max_tokens: 400, stream: true}), () => stalling.child.kill("SIGSTOP"));
+            assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
+            const stallError = JSON.parse(stalled.trim().split("\n\n").at(-1)!.slice("data: ".length)) as {error: {message: string, code: string}};
+            assert.equal(stallError.error.code, "engine_failed");
+            assert.match(stallError.error.message, /has not returned 5 s after the time limit \(3 s\)/);
+        } finally {
+            for (const pid of engines())
+                seen.add(pid);
+            await serve.stop();
+            await Promise.all([...servers].map((server) => server.stop()));
+        }
+        assert.ok(seen.size >= 2, "a fresh engine process after the failure");
+        for (const pid of seen)
+            assert.throws(() => process.kill(pid, 0), "no engine process left behind");
     });
 });
 

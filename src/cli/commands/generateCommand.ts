@@ -11,10 +11,9 @@ import {BildInterruptedError, BildUsageError} from "../../errors.js";
 import type {GenerationResult} from "../../decoding/GenerationResult.js";
 import {compareWithBig, formatStats, summaryLine, type BigComparison} from "../generationSummary.js";
 import {addDecodingOptions, decodingSettingsOf} from "../decodingOptions.js";
-import {addModelOptions, loadPairFromOptions, type ModelCliOptions} from "../modelOptions.js";
+import {addModelOptions, loadPairFromOptions, RPC_STALL_GRACE_SECONDS, rpcStalled, type ModelCliOptions} from "../modelOptions.js";
 import {readPrompt} from "../readStdin.js";
 import {colorByOrigin, ORIGIN_LEGEND} from "../colorByOrigin.js";
-import {exitImmediately} from "../../engine/rpc/ggmlBackends.js";
 
 type GenerateCliOptions = ModelCliOptions & {
     prompt?: string,
@@ -119,9 +118,6 @@ async function runGenerate(options: GenerateCliOptions): Promise<void> {
     }
 }
 
-/** Seconds past `--time-limit` that a call to an rpc-server may still take before it counts as stalled. */
-const RPC_STALL_GRACE_SECONDS = 5;
-
 /**
  * The time limit is checked between model calls; a call to an rpc-server that stopped answering
  * (stopped process, lost network) never returns, so with `--big-rpc` a timer ends the process.
@@ -129,11 +125,7 @@ const RPC_STALL_GRACE_SECONDS = 5;
 function watchRpcStall(options: GenerateCliOptions, timeLimit: number | undefined): void {
     if (options.bigRpc == null || timeLimit == null || !Number.isFinite(timeLimit))
         return;
-    setTimeout(() => {
-        process.stderr.write(`\nbild: error: a call to the big model's rpc-server has not returned ${RPC_STALL_GRACE_SECONDS} s after --time-limit ${timeLimit}: ` +
-            "the server or the network to it stalled; check it, then run again\n");
-        exitImmediately(1);
-    }, (timeLimit + RPC_STALL_GRACE_SECONDS) * 1000).unref();
+    setTimeout(() => rpcStalled(`--time-limit ${timeLimit}`), (timeLimit + RPC_STALL_GRACE_SECONDS) * 1000).unref();
 }
 
 /** "flash attention: big on (measured: 1.20 vs 1.41 ms), little off (cached: …)", for `--stats`. */

@@ -1,17 +1,20 @@
 import {Command, InvalidArgumentError, Option} from "commander";
-import path from "node:path";
+import {rm} from "node:fs/promises";
 import {Decoder} from "../../decoding/Decoder.js";
 import {NgramMemory} from "../../decoding/drafters/NgramMemory.js";
 import {BackgroundTokenizer} from "../../engine/BackgroundTokenizer.js";
 import {ChatFormatter} from "../../engine/ChatFormatter.js";
 import {createServer} from "../../server/createServer.js";
 import {hostOf} from "../../server/requestGuards.js";
-import {BildUsageError} from "../../errors.js";
+import {exitImmediately} from "../../engine/rpc/ggmlBackends.js";
+import {WORKER_READY} from "../../server/EngineWorker.js";
 import {DecoderPool} from "../../server/DecoderPool.js";
 import {ServerMetrics} from "../../server/ServerMetrics.js";
 import {addDecodingOptions, decodingSettingsOf} from "../decodingOptions.js";
 import {checkSettings, modeOf} from "../../decoding/settings/decodingSettings.js";
-import {addModelOptions, loadPairFromOptions, type ModelCliOptions} from "../modelOptions.js";
+import {addModelOptions, loadPairFromOptions, RPC_STALL_GRACE_SECONDS, rpcStalled, type ModelCliOptions} from "../modelOptions.js";
+import {announceServer, listenError, LOOPBACK_HOSTS, servedModelId} from "../serveAnnouncements.js";
+import {superviseServe, WORKER_SOCKET_ENV} from "./superviseServe.js";
 import {parsePort, parsePositiveInteger} from "../parseNumbers.js";
 
 const DEFAULT_HOST = "127.0.0.1";
@@ -32,10 +35,7 @@ const DEFAULT_SERVE_TIME_LIMIT = 60;
 /** After SIGTERM / SIGINT, running generations get this long to finish before they are stopped. */
 const DEFAULT_SHUTDOWN_GRACE = 10;
 
-/** Names a server bound to these answers to by default; other `Host` headers get 403 (DNS rebinding). */
-const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1"];
-
-type ServeOptions = ModelCliOptions & {
+export type ServeOptions = ModelCliOptions & {
     host: string, port: number, parallel: number, queue: number, log: boolean, apiKey?: string, allowedHosts?: string[], shutdownGrace: number
 };
 
@@ -63,12 +63,15 @@ async function runServe(options: ServeOptions): Promise<void> {
     const defaults = {timeLimit: DEFAULT_SERVE_TIME_LIMIT, ...decodingSettingsOf(options)};
     // Checked before loading models; each request is planned with its own settings over these.
     checkSettings(defaults, modeOf(defaults));
+    const workerSocket = process.env[WORKER_SOCKET_ENV];
+    if (options.bigRpc != null && workerSocket == null)
+        return superviseServe(options);
     const pair = await loadPairFromOptions(options, options.parallel);
     // One n-gram memory for every request: a request that repeats an earlier answer is drafted from it.
     const ngramMemory = new NgramMemory();
     const decoders = Array.from({length: options.parallel}, () => Decoder.fromPair(pair, ngramMemory));
     const pool = new DecoderPool(decoders, options.queue);
-    const modelId = path.basename(options.big).replace(/\.gguf$/i, "");
+    const modelId = servedModelId(options);
     const loopback = LOOPBACK_HOSTS.includes(hostOf(options.host));
     const shutdown = new AbortController();
     const background = new BackgroundTokenizer(pair.big.filePath);
@@ -82,20 +85,24 @@ async function runServe(options: ServeOptions): Promise<void> {
     });
     let address: string;
     try {
-        address = await app.listen({host: options.host, port: options.port});
+        // The engine process before this one (see superviseServe) may have left its socket behind.
+        if (workerSocket != null)
+            await rm(workerSocket, {force: true});
+        address = await app.listen(workerSocket != null ? {path: workerSocket} : {host: options.host, port: options.port});
     } catch (error) {
         await background[Symbol.asyncDispose]();
         await pool[Symbol.asyncDispose]();
         await pair[Symbol.asyncDispose]();
         throw listenError(error, options);
     }
-    if (!loopback && options.apiKey == null)
-        process.stderr.write(`bild serve: warning: listening on ${options.host} without an API key: anyone who can reach it can use it (set --api-key or BILD_API_KEY)\n`);
-    process.stderr.write(`bild serve: model "${modelId}" on ${address} (parallel ${options.parallel}, queue ${options.queue})\n`);
+    if (workerSocket == null)
+        announceServer(options, address, loopback);
+    else
+        serveAsWorker(pool, defaults.timeLimit);
     await new Promise<void>((resolve) => {
         const shutDown = () => {
             // Armed in the same turn, so that a second signal arriving at once still finds it.
-            const now = () => process.exit(1);
+            const now = () => workerSocket == null ? process.exit(1) : exitImmediately(1);
             process.once("SIGINT", now);
             process.once("SIGTERM", now);
             resolve();
@@ -138,15 +145,17 @@ function parseSeconds(value: string): number {
     return seconds;
 }
 
-/** The one-line reason `listen` failed, naming the fix. */
-function listenError(error: unknown, options: ServeOptions): Error {
-    const code = (error as NodeJS.ErrnoException).code;
-    const where = `${options.host}:${options.port}`;
-    if (code === "EADDRINUSE")
-        return new BildUsageError(`${where} is already in use: stop what listens there, or pick another --port (0 picks a free one)`);
-    if (code === "EACCES")
-        return new BildUsageError(`no permission to listen on ${where}: use a port above 1023`);
-    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EAI_AGAIN")
-        return new BildUsageError(`cannot listen on host "${options.host}": it is not an address of this machine (use 127.0.0.1, or 0.0.0.0 for all)`);
-    return error instanceof Error ? error : new Error(String(error));
+/**
+ * The engine process of `bild serve --big-rpc` (see superviseServe): it tells its supervisor when it
+ * answers, ends with it, and ends itself when a call to an rpc-server stalls past the time limit
+ * (the limit is checked between model calls, and such a call never returns), so that the
+ * supervisor fails the request and starts a fresh engine.
+ */
+function serveAsWorker(pool: DecoderPool, timeLimit: number): void {
+    process.send!(WORKER_READY);
+    process.once("disconnect", () => exitImmediately(1));
+    setInterval(() => {
+        if (pool.longestBusySeconds() > timeLimit + RPC_STALL_GRACE_SECONDS)
+            rpcStalled(`the time limit (${timeLimit} s)`);
+    }, 1000).unref();
 }
