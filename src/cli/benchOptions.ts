@@ -3,7 +3,7 @@ import {Option, type Command} from "commander";
 import {DEFAULT_BENCH_GRID, GRID_SETTINGS, parseBenchGrid, type BenchGrid} from "../eval/benchRows.js";
 import {DECODING_SETTINGS, kebabCase} from "../decoding/settings/decodingSettings.js";
 import {addDecodingOptions} from "./decodingOptions.js";
-import {isNativeRow, type BenchRowSpec} from "../eval/benchTypes.js";
+import {isDecoderRow, isNativeRow, type BenchRowSpec} from "../eval/benchTypes.js";
 import {BENCH_SEQUENCES, runBench, type BenchOutput} from "../eval/runBench.js";
 import {DEFAULT_NATIVE_BIN_DIR, NativeTools} from "../eval/nativeTools.js";
 import {startProgress} from "./progressBars.js";
@@ -62,6 +62,10 @@ export async function runBenchFromOptions(
             // Each rpc-server serves one client at a time, and this process holds them.
             process.stderr.write("bild bench: no native rows beside --big-rpc (an rpc-server serves one client at a time): npm run measure:rpc runs them in turn\n");
             rows = rows.filter((row) => !isNativeRow(row));
+        }
+        if (typeof pair.big.flashAttention.enabled !== "boolean" && rows.some((row) => isDecoderRow(row) && row.flashAttention != null)) {
+            process.stderr.write("bild bench: no rows of our big model with flash attention on and off: llama.cpp chooses it on a GPU or rpc-servers\n");
+            rows = rows.filter((row) => !isDecoderRow(row) || row.flashAttention == null);
         }
         if (rows.some(isNativeRow)) {
             const found = await NativeTools.find(options.nativeBin ?? DEFAULT_NATIVE_BIN_DIR, {

@@ -38,9 +38,12 @@ export class LoadedModel implements AsyncDisposable {
     public readonly rpcServers: readonly string[];
     readonly #context: LlamaContext;
     readonly #runner: NativeBatchRunner;
+    /** False for a view made by {@link withFlashAttention}: the weights are another's to free. */
+    readonly #ownsModel: boolean;
 
     private constructor(
-        filePath: string, model: LlamaModel, flashAttention: FlashAttentionChoice, rpcServers: readonly string[], context: LlamaContext, runner: NativeBatchRunner
+        filePath: string, model: LlamaModel, flashAttention: FlashAttentionChoice, rpcServers: readonly string[], context: LlamaContext,
+        runner: NativeBatchRunner, ownsModel = true
     ) {
         this.filePath = filePath;
         this.rpcServers = rpcServers;
@@ -48,6 +51,7 @@ export class LoadedModel implements AsyncDisposable {
         this.flashAttention = flashAttention;
         this.#context = context;
         this.#runner = runner;
+        this.#ownsModel = ownsModel;
     }
 
     /** Loads a local GGUF file (resolve URIs first with `resolveModelFile`). */
@@ -133,9 +137,21 @@ export class LoadedModel implements AsyncDisposable {
         return this.model.createContext({contextSize, batchSize, threads, flashAttention, sequences: 1});
     }
 
+    /**
+     * The same weights in a context of their own (same size and threads, one sequence) with flash
+     * attention as given: the bench times a model both ways in one run. Dispose it before this one.
+     */
+    public async withFlashAttention(enabled: boolean): Promise<LoadedModel> {
+        const {contextSize, batchSize, idealThreads: threads} = this.#context;
+        const context = await this.model.createContext({contextSize, batchSize, threads, sequences: 1, flashAttention: enabled});
+        return new LoadedModel(this.filePath, this.model, {enabled, by: "setting"}, this.rpcServers, context,
+            NativeBatchRunner.attach(this.model.llama, this.model, context, threads), false);
+    }
+
     public async [Symbol.asyncDispose](): Promise<void> {
         this.#runner.dispose();
         await this.#context.dispose();
-        await this.model.dispose();
+        if (this.#ownsModel)
+            await this.model.dispose();
     }
 }

@@ -40,8 +40,8 @@ export const PEER_GRID: readonly PeerSettings[] = [
  * draft/verify loop, and `llama-speculative`, which can draft a token tree but does so only with
  * several sequences, slower on the Python pair: docs/benchmarks.md) over a few draft lengths; each
  * with flash attention on and off, which natively matters most for batched checks. Then the simple
- * loop's n-gram drafters (no draft model), alone and beside the draft model (n 3, flash attention
- * off, the CPU default): llama.cpp at its best on text that repeats.
+ * loop's n-gram drafters (no draft model), alone and beside the draft model (n 3), both ways too:
+ * llama.cpp at its best on text that repeats.
  */
 export const NATIVE_GRID: readonly NativeSettings[] = [
     {tool: "llama-completion", flashAttention: true},
@@ -49,10 +49,10 @@ export const NATIVE_GRID: readonly NativeSettings[] = [
     ...[3, 8].flatMap((draftMax) => [true, false].map((flashAttention) => ({tool: "llama-speculative-simple" as const, draftMax, flashAttention}))),
     {tool: "llama-speculative", draftMax: 8, flashAttention: true},
     {tool: "llama-speculative", draftMax: 8, flashAttention: false},
-    ...NGRAM_TYPES.flatMap((type) => [
-        {tool: "llama-speculative-simple" as const, specType: type, flashAttention: false},
-        {tool: "llama-speculative-simple" as const, specType: `${type},draft-simple`, draftMax: 3, flashAttention: false}
-    ])
+    ...NGRAM_TYPES.flatMap((type) => [true, false].flatMap((flashAttention) => [
+        {tool: "llama-speculative-simple" as const, specType: type, flashAttention},
+        {tool: "llama-speculative-simple" as const, specType: `${type},draft-simple`, draftMax: 3, flashAttention}
+    ]))
 ];
 
 export const ALL_BENCH_MODES: readonly BenchMode[] = [...DECODING_MODES, "peer", "native-big", "native-speculative", "oracle"];
@@ -159,7 +159,7 @@ export function gridCombinations(grid: BenchGrid, mode: DecodingMode): {label: s
  * (the peer) has no such setting of llama.cpp's semantics and is left out under one.
  */
 export function benchRowSpecs(modes: readonly BenchMode[], grid: BenchGrid, sampling: DecodingSettings = {}, penalty: DecodingSettings = {}): BenchRowSpec[] {
-    const rows: BenchRowSpec[] = [{name: "big", mode: "big", settings: {...penalty, mode: "big"}}];
+    const rows: BenchRowSpec[] = [{name: "big", mode: "big", settings: {...penalty, mode: "big"}}, ...bigAttentionRows("big", {...penalty, mode: "big"})];
     if (modes.includes("little"))
         rows.push({name: "little", mode: "little", settings: {...penalty, mode: "little"}});
     for (const mode of DRAFTING_MODES)
@@ -183,6 +183,10 @@ export function benchRowSpecs(modes: readonly BenchMode[], grid: BenchGrid, samp
     return rows;
 }
 
+/** Our big model alone with flash attention on and off, beside the big row (which runs the pair's choice). */
+const bigAttentionRows = (name: string, settings: DecodingSettings, baseline?: string): BenchRowSpec[] => [true, false].map((flashAttention) =>
+    ({name: `${name} fa=${flashAttention ? "on" : "off"}`, mode: "big", settings, flashAttention, ...(baseline == null ? {} : {baseline})}));
+
 const sampledSuffix = (sampling: DecodingSettings) =>
     ` T=${sampling.temperature}` + (sampling.topP == null ? "" : ` p=${sampling.topP}`) + (sampling.topK == null ? "" : ` k=${sampling.topK}`);
 
@@ -197,6 +201,7 @@ function sampledRowSpecs(modes: readonly BenchMode[], grid: BenchGrid, sampling:
     const row = (name: string, mode: DecodingMode, settings: DecodingSettings): BenchRowSpec =>
         ({name: `${name}${suffix}`, mode, settings: {...settings, ...sampled, mode}, baseline});
     const rows = [row("big", "big", {})];
+    rows.push(...bigAttentionRows(`big${suffix}`, rows[0]!.settings as DecodingSettings, baseline));
     for (const mode of DRAFTING_MODES.filter((mode) => mode !== "bild"))
         if (modes.includes(mode))
             for (const {label, settings} of gridCombinations(grid, mode))

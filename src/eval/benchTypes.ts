@@ -17,7 +17,9 @@ export type BenchRowSpec =
     | {
         readonly name: string, readonly mode: DecoderMode, readonly settings: DecodingSettings,
         /** Row whose tokens/s the speed-up divides by: the big row sampled alike, for sampled rows. Defaults to the big row. */
-        readonly baseline?: string
+        readonly baseline?: string,
+        /** The big model's flash attention for this row, where not the pair's (our big alone both ways; llama.cpp's rows run both). */
+        readonly flashAttention?: boolean
     }
     | {readonly name: string, readonly mode: "peer", readonly settings: PeerSettings}
     | {readonly name: string, readonly mode: "native-big" | "native-speculative", readonly settings: NativeSettings, readonly baseline?: string};

@@ -1,4 +1,5 @@
 import {ConfidenceFallbackPolicy} from "../decoding/policies/ConfidenceFallbackPolicy.js";
+import {AdaptiveRunLength} from "../decoding/policies/AdaptiveRunLength.js";
 import {DraftConfidencePolicy} from "../decoding/policies/DraftConfidencePolicy.js";
 import type {FallbackPolicy} from "../decoding/policies/FallbackPolicy.js";
 import {repetitionPenaltyOf} from "../decoding/sampling/SamplingOptions.js";
@@ -16,7 +17,9 @@ import {lookupOracleSchedule, oracleSchedule, rankAmong, scheduleCostMs, type Ca
 export const TREE_ORACLE_WIDTH = 2;
 export const ORACLE_ROW = "oracle (bound)";
 export const TREE_ORACLE_ROW = `oracle, top-${TREE_ORACLE_WIDTH} tree (bound)`;
+export const LEAF_TREE_ORACLE_ROW = "oracle, run + one leaf (bound)";
 export const DEFAULTS_REPLAY_ROW = "replay, bild defaults";
+export const ADAPTIVE_REPLAY_ROW = "replay, bild defaults with an adaptive run length";
 
 /**
  * The drafting rules the hindsight replay tries: every rule family bild ships, over its useful
@@ -28,7 +31,9 @@ const REPLAY_RULES: readonly {readonly label: string, readonly maxDraft: number,
         ({label: `run=${run} n=${length}`, maxDraft: length, policy: () => new DraftConfidencePolicy(run, length)}))),
     ...[0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].flatMap((threshold) => [4, 8, 10, 16].map((length) =>
         ({label: `fb=${threshold} n=${length}`, maxDraft: length, policy: () => new ConfidenceFallbackPolicy(threshold, length)}))),
-    ...[1, 2, 3, 4, 5, 6, 8].map((k) => ({label: `k=${k}`, maxDraft: k, policy: () => new ConfidenceFallbackPolicy(0, k)}))
+    ...[1, 2, 3, 4, 5, 6, 8].map((k) => ({label: `k=${k}`, maxDraft: k, policy: () => new ConfidenceFallbackPolicy(0, k)})),
+    ...[0.01, 0.02, 0.05, 0.1].flatMap((run) => [8, 10, 16].map((length) =>
+        ({label: `run=${run} adaptive n≤${length}`, maxDraft: length, policy: () => new AdaptiveRunLength(new DraftConfidencePolicy(run, length), length)})))
 ];
 const REPLAY_MAX_DRAFT = Math.max(...REPLAY_RULES.map((rule) => rule.maxDraft));
 const PROMPT_COST_REPEATS = 3;
@@ -97,7 +102,8 @@ export async function boundRuns(input: BoundInput): Promise<{rows: string[], rec
         const candidates = await littleScorer.evaluateLogits([...prompt, ...big.tokens], big.tokens.length + 1, TREE_ORACLE_WIDTH, penalty);
         const ranks = big.tokens.map((token, i) => rankAmong(candidates[i]!, token));
         add(ORACLE_ROW, big, cost(oracleSchedule(ranks, prompt.length)));
-        add(TREE_ORACLE_ROW, big, cost(oracleSchedule(ranks, prompt.length, TREE_ORACLE_WIDTH)));
+        add(TREE_ORACLE_ROW, big, cost(oracleSchedule(ranks, prompt.length, {width: TREE_ORACLE_WIDTH})));
+        add(LEAF_TREE_ORACLE_ROW, big, cost(oracleSchedule(ranks, prompt.length, {leaf: true})));
         for (const ngram of input.lookupNgrams) {
             const agreeing = await lookupOf(big, prompt, ngram, maxLookup);
             add(`oracle, lookup ng=${ngram} (bound)`, big, cost(lookupOracleSchedule(big.tokens.length, prompt.length, (position) => agreeing[position]!.agreeing)));
@@ -133,6 +139,9 @@ export async function boundRuns(input: BoundInput): Promise<{rows: string[], rec
     const defaultFirst = drafterChain({}).includes("ngram") ? {ngramMinMatch: ngramMinMatch.default} : undefined;
     const defaultMs = await replay(() => new DraftConfidencePolicy(runConfidence.default, maxLittleTokens.default), maxLittleTokens.default, defaultFirst);
     bigRecords.forEach((big, i) => add(DEFAULTS_REPLAY_ROW, big, defaultMs[i]!));
+    const adaptiveMs = await replay(() => new AdaptiveRunLength(new DraftConfidencePolicy(runConfidence.default, maxLittleTokens.default), maxLittleTokens.default),
+        maxLittleTokens.default, defaultFirst);
+    bigRecords.forEach((big, i) => add(ADAPTIVE_REPLAY_ROW, big, adaptiveMs[i]!));
     for (const lookupNgram of [undefined, ...input.lookupFirstNgrams]) {
         let best: {label: string, ms: number[]} | undefined;
         for (const rule of REPLAY_RULES) {

@@ -20,6 +20,14 @@ export function callCost(curve: CallCostCurve, tokens: number): number {
 /** The calls BiLD would make with a perfect fallback: `little` and `big` list each call's fed tokens. */
 export type OracleSchedule = {readonly little: number[], readonly big: number[]};
 
+/** The candidates a big call of the oracle holds beyond the run: see {@link oracleSchedule}. */
+export type OracleTree = {
+    /** The little model's best candidates per position (1: the run alone). */
+    readonly width?: number,
+    /** One leaf, the little model's second candidate, where the run stops. */
+    readonly leaf?: boolean
+};
+
 /**
  * The calls of BiLD if the fallback fired exactly where the little model first disagrees with the
  * big model's greedy output: the little model drafts each agreeing run (one call per token, plus
@@ -31,10 +39,16 @@ export type OracleSchedule = {readonly little: number[], readonly big: number[]}
  * charged one more token for each candidate ranked above big's (a tree built in rank order holds
  * them). Generous to trees: the little model pays only for the right branch, wrong branches grow no
  * subtrees, and branching costs no attention masks or cache copies.
+ *
+ * With `leaf`, the tree node-llama-cpp's sequences can hold: the run plus one leaf where it stops,
+ * in a second sequence of the big model's context sharing the cache before it
+ * (`copySequenceStateFromOtherSequence`), evaluated in the same batch. Every check that stops short
+ * pays the leaf's slot; where the leaf is big's token the check keeps it and big's token after it.
+ * Generous: the copies cost nothing, and the leaf sits where the little model is first wrong.
  * @param ranks - per output position, the rank of big's greedy token among the little model's
  * candidates (1: its argmax; `Infinity` when not among those read).
  */
-export function oracleSchedule(ranks: readonly number[], promptTokens: number, width = 1): OracleSchedule {
+export function oracleSchedule(ranks: readonly number[], promptTokens: number, {width = 1, leaf = false}: OracleTree = {}): OracleSchedule {
     const little: number[] = [];
     const big: number[] = [];
     // Tokens the big model has not seen: the prompt at first, then the last verified token.
@@ -54,9 +68,15 @@ export function oracleSchedule(ranks: readonly number[], promptTokens: number, w
             little.push(littlePending);
             littlePending = 1;
         }
-        big.push(bigPending + run + siblings);
+        const leafSlot = leaf && !reachesEnd ? 1 : 0;
+        big.push(bigPending + run + siblings + leafSlot);
         bigPending = 1;
-        position += reachesEnd ? run : run + 1;
+        // A leaf that is the last output token gains nothing: the check writes big's token there anyway.
+        const leafKept = leafSlot === 1 && ranks[position + run] === 2 && position + run + 1 < ranks.length;
+        // After a kept leaf the little model has seen neither it nor big's token after it.
+        if (leafKept)
+            littlePending = 2;
+        position += reachesEnd ? run : run + (leafKept ? 2 : 1);
     }
     return {little, big};
 }

@@ -1,7 +1,9 @@
 import {Decoder} from "../decoding/Decoder.js";
 import {NgramMemory} from "../decoding/drafters/NgramMemory.js";
 import {DRAFTING_MODES} from "../decoding/modeTable.js";
+import type {LoadedModel} from "../engine/LoadedModel.js";
 import type {ModelPair} from "../engine/ModelPair.js";
+import type {DecodingMode} from "../decoding/DecodingMode.js";
 import type {ModelSequence, Token} from "../engine/ModelSequence.js";
 import {PeerSpeculativeDecoder} from "../engine/PeerSpeculativeDecoder.js";
 import {isDecoderRow, isExternalMode, isNativeRow, type BenchMode, type BenchRecord, type BenchRow, type BenchRowSpec} from "./benchTypes.js";
@@ -16,8 +18,11 @@ import type {EvalPrompt} from "./promptFile.js";
 import {bleu, rougeL} from "./textMetrics.js";
 import {errorMessage} from "../errors.js";
 
-/** Sequence slots per model a bench run needs: the decoder's and a scorer's (the peer has contexts of its own). */
-export const BENCH_SEQUENCES = 2;
+/**
+ * Sequence slots per model a bench run needs: the decoder's, a scorer's, and the little sequence of
+ * the decoder whose big model runs the other flash-attention setting (the peer has contexts of its own).
+ */
+export const BENCH_SEQUENCES = 3;
 
 const WARM_UP_TOKENS = 16;
 const COST_CURVE_TOKENS = [1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32, 64, 128, 256];
@@ -62,6 +67,20 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
     const bigScorer = pair.big.createSequence();
     const littleScorer = pair.createLittleSequence();
     const peer = rows.some((row) => row.mode === "peer") ? await PeerSpeculativeDecoder.create(pair.big, pair.little) : undefined;
+    // Rows of our big model with the other flash-attention setting run on the same weights in a context of their own.
+    let otherAttention: {big: LoadedModel, decoder: Decoder} | undefined;
+    const decoderFor = async (spec: Extract<BenchRowSpec, {mode: DecodingMode}>): Promise<Decoder> => {
+        const enabled = pair.big.flashAttention.enabled;
+        if (spec.flashAttention == null || spec.flashAttention === enabled)
+            return decoder;
+        if (typeof enabled !== "boolean")
+            throw new Error("rows with a flash-attention setting need the CPU's (a GPU's is llama.cpp's choice)");
+        if (otherAttention == null) {
+            const big = await pair.big.withFlashAttention(spec.flashAttention);
+            otherAttention = {big, decoder: new Decoder({big: big.createSequence(), little: pair.createLittleSequence(), codec: pair.tokenizer, contextSize: pair.contextSize})};
+        }
+        return otherAttention.decoder;
+    };
     try {
         const run = async (spec: BenchRowSpec, prompt: EvalPrompt, tokens: number): Promise<RawRun> => {
             if (spec.mode === "peer") {
@@ -83,9 +102,10 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
                     tokens: kept, text: pair.tokenizer.decode(kept), retokenized: true, ...(drafted != null && accepted != null ? {drafts: {drafted, accepted}} : {})
                 };
             }
-            await decoder.clearCache();
+            const rowDecoder = await decoderFor(spec);
+            await rowDecoder.clearCache();
             // Nothing learnt in another run drafts this one (llama.cpp's tools start each prompt afresh too).
-            const result = await decoder.generate(prompt.prompt, {...spec.settings, maxTokens: tokens, ngramMemory: new NgramMemory()});
+            const result = await rowDecoder.generate(prompt.prompt, {...spec.settings, maxTokens: tokens, ngramMemory: new NgramMemory()});
             return {row: spec.name, promptId: prompt.id, ms: result.stats.totalMs, tokens: result.tokens, text: result.text, stats: result.stats};
         };
 
@@ -149,6 +169,8 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
             costCurves
         };
     } finally {
+        await otherAttention?.decoder[Symbol.asyncDispose]();
+        await otherAttention?.big[Symbol.asyncDispose]();
         await peer?.[Symbol.asyncDispose]();
         await littleScorer[Symbol.asyncDispose]();
         await bigScorer[Symbol.asyncDispose]();

@@ -10,7 +10,7 @@ import {DEFAULT_NATIVE_BIN_DIR} from "../../src/eval/nativeTools.js";
 
 const nativeToolsBuilt = await access(path.join(DEFAULT_NATIVE_BIN_DIR, "llama-completion")).then(() => true, () => false);
 
-type Row = {name: string, mode: string, settings: object, speedup: number, rougeL: number, rougeLDelta: number,
+type Row = {name: string, mode: string, settings: object, prompts: number, speedup: number, rougeL: number, rougeLDelta: number,
     exactMatchPct: number, tokensPerSecond: number, bound: boolean, repeatPct: number, best?: string};
 
 describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long enough to fill most of the context)", () => {
@@ -45,9 +45,15 @@ describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long 
         assert.deepEqual(results.settings.threads, {big: oneWorker ? (await getEngineLlama()).cpuMathCores : 1, little: 1});
         const rows: Row[] = results.rows;
         assert.deepEqual(rows.map((row) => row.mode), [
-            "big", "little", "speculative", "bild", "bild", "lookup", "lookup", "ngram", "big", "speculative", "lookup", "lookup", "ngram", "bild", "bild",
-            "peer", "peer", "peer", "peer", "peer", "oracle", "oracle", "oracle", "oracle", "oracle", "oracle", "oracle", "oracle"
+            "big", "big", "big", "little", "speculative", "bild", "bild", "lookup", "lookup", "ngram",
+            "big", "big", "big", "speculative", "lookup", "lookup", "ngram", "bild", "bild",
+            "peer", "peer", "peer", "peer", "peer", "oracle", "oracle", "oracle", "oracle", "oracle", "oracle", "oracle", "oracle", "oracle", "oracle"
         ]);
+        // Our big model alone both ways (the big row runs the pair's choice, in results.settings), greedy and sampled.
+        assert.deepEqual(rows.filter((row) => row.mode === "big").map((row) => row.name), ["big", "big fa=on", "big fa=off", "big T=0.8", "big T=0.8 fa=on", "big T=0.8 fa=off"]);
+        assert.equal(typeof results.settings.flashAttention.big.enabled, "boolean");
+        for (const row of rows.filter((row) => / fa=/.test(row.name)))
+            assert.ok(row.tokensPerSecond > 0 && row.prompts === 4, row.name);
         const sampledBig = rows.find((row) => row.name === "big T=0.8")!;
         assert.equal(sampledBig.speedup, 1);
         for (const row of rows.filter((row) => row.name.includes("T=0.8")))
@@ -73,10 +79,13 @@ describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long 
             ["oracle, ngram nm=4 (bound)", "oracle, ngram first nm=4 (bound)"], "an n-gram bound per shortest context of the ngram rows and of the bild rows (n-gram first by default)");
         // Replays: bild's defaults, and the fastest shipped rule in hindsight (defaults among those tried).
         const replays = rows.filter((row) => row.name.startsWith("replay, "));
-        assert.deepEqual(replays.map((row) => row.bound), [true, true]);
-        assert.equal(replays[0]!.name, "replay, bild defaults");
-        assert.match(replays[1]!.name, /^replay, best in hindsight: (run=|fb=|k=)/);
-        assert.ok(replays[1]!.tokensPerSecond >= replays[0]!.tokensPerSecond, `${replays[1]!.name} vs the defaults`);
+        assert.deepEqual(replays.map((row) => row.bound), [true, true, true]);
+        assert.deepEqual(replays.slice(0, 2).map((row) => row.name), ["replay, bild defaults", "replay, bild defaults with an adaptive run length"]);
+        assert.match(replays[2]!.name, /^replay, best in hindsight: (run=|fb=|k=)/);
+        for (const tried of replays.slice(0, 2))
+            assert.ok(replays[2]!.tokensPerSecond >= tried.tokensPerSecond, `${replays[2]!.name} vs ${tried.name}`);
+        const leaf = rows.find((row) => row.name === "oracle, run + one leaf (bound)");
+        assert.ok(leaf!.bound && leaf!.exactMatchPct === 100);
         assert.equal(rows.filter((row) => row.best === "ours").length, 2, "the fastest lossless row of ours, greedy and sampled");
         // Agreeing within the top 2 merges runs; one more token in a batch costs less than one more call.
         assert.ok(tree!.tokensPerSecond >= oracle!.tokensPerSecond, `${tree!.name} ${tree!.tokensPerSecond} vs ${oracle!.tokensPerSecond}`);
@@ -94,7 +103,7 @@ describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long 
             const rows: (Row & {speedupOverNativeBig?: number, acceptancePct?: number, error?: string})[] =
                 JSON.parse(await readFile(path.join(out, "results.json"), "utf8")).rows;
             const native = rows.filter((row) => row.mode.startsWith("native-"));
-            assert.equal(native.length, 16, "big ×2, the draft model ×6, n-gram drafters ×4 alone and ×4 beside the draft model");
+            assert.equal(native.length, 24, "big ×2, the draft model ×6, n-gram drafters ×4 alone and ×4 beside the draft model, each with flash attention on and off");
             assert.equal(native.filter((row) => row.best === "native").length, 1);
             for (const row of native) {
                 assert.equal(row.error, undefined);

@@ -79,13 +79,22 @@ describe("oracle bound", () => {
 
     it("for a tree, agrees wherever big's token is among the candidates, and pays for the ones ranked above it", () => {
         const ranks = [1, 2, 1, Infinity, 2, 3, 1];
-        const tree = oracleSchedule(ranks, 10, 2);
+        const tree = oracleSchedule(ranks, 10, {width: 2});
         assert.deepEqual(tree.little, [10, 1, 1, 1, 1, 1, 1]);
         // Runs of 3 (one sibling), 1 (one sibling) and a final 1.
         assert.deepEqual(tree.big, [14, 3, 2]);
         const linear = oracleSchedule(ranks, 10);
         assert.deepEqual(linear.little, [10, 1, 1, 1, 1, 1, 1]);
         assert.deepEqual(linear.big, [11, 2, 1, 1, 2]);
+    });
+
+    it("for a run plus one leaf, pays the leaf's slot in every check that stops short, and keeps it and big's next token where it is big's", () => {
+        const leaf = oracleSchedule([1, 2, 1, Infinity, 2, 3, 1], 10, {leaf: true});
+        // Checks: the run [0] with the leaf at 1 (kept, 2 follows); a leaf at 3 (lost); a leaf at 4 (kept, 5 follows); the final run [6].
+        assert.deepEqual(leaf.big, [12, 2, 2, 2]);
+        assert.deepEqual(leaf.little, [10, 1, 2, 1, 2]);
+        // A leaf that is the last output token gains nothing: the correction writes it anyway.
+        assert.deepEqual(oracleSchedule([1, 2], 4, {leaf: true}).big, oracleSchedule([1, 2], 4).big.map((tokens) => tokens + 1));
     });
 
     it("ranks a token by logit among the candidates read, in any order, and past them as Infinity", () => {
@@ -169,16 +178,17 @@ describe("bench rows", () => {
         assert.equal(grid.runConfidence, undefined, "the drafting rule given replaces the default grid's other alternative");
         const rows = benchRowSpecs(parseModes(["bild", "speculative"]), grid);
         assert.deepEqual(rows.map((row) => row.name), [
-            "big", "speculative k=4", "bild fb=0.2 rb=0", "bild fb=0.2 rb=inf", "bild fb=0.4 rb=0", "bild fb=0.4 rb=inf"
+            "big", "big fa=on", "big fa=off", "speculative k=4", "bild fb=0.2 rb=0", "bild fb=0.2 rb=inf", "bild fb=0.4 rb=0", "bild fb=0.4 rb=inf"
         ]);
-        assert.deepEqual(rows[2]!.settings, {mode: "bild", fallbackThreshold: 0.2, rollbackThreshold: 0});
+        assert.deepEqual(rows[4]!.settings, {mode: "bild", fallbackThreshold: 0.2, rollbackThreshold: 0});
+        assert.deepEqual(rows.slice(0, 3).map((row) => isDecoderRow(row) && row.flashAttention), [undefined, true, false], "our big alone as the pair chose, then both ways");
     });
 
     it("sweeps a rule's alternatives side by side, not crossed, and labels a setting only where it varies", () => {
         const grid = parseBenchGrid(["run-confidence=0.05", "fallback-threshold=0.6", "max-little-tokens=10", "rollback-threshold=0"]);
-        assert.deepEqual(benchRowSpecs(["big", "bild"], grid).map((row) => row.name), ["big", "bild run=0.05 rb=0", "bild fb=0.6 rb=0"]);
+        assert.deepEqual(benchRowSpecs(["big", "bild"], grid).map((row) => row.name), ["big", "big fa=on", "big fa=off", "bild run=0.05 rb=0", "bild fb=0.6 rb=0"]);
         const lengths = parseBenchGrid(["runConfidence=0.05", "max-little-tokens=5,inf", "rollback-threshold=0"]);
-        assert.deepEqual(benchRowSpecs(["big", "bild"], lengths).map((row) => row.name), ["big", "bild run=0.05 n=5 rb=0", "bild run=0.05 n=inf rb=0"]);
+        assert.deepEqual(benchRowSpecs(["big", "bild"], lengths).map((row) => row.name), ["big", "big fa=on", "big fa=off", "bild run=0.05 n=5 rb=0", "bild run=0.05 n=inf rb=0"]);
     });
 
     it("adds sampled rows, seeded and measured against big sampling alike, when a temperature is given", () => {
@@ -186,7 +196,7 @@ describe("bench rows", () => {
             {temperature: 0.8, topP: 0.9});
         const sampled = rows.filter(isDecoderRow).filter((row) => row.settings.temperature === 0.8);
         assert.deepEqual(sampled.map((row) => row.name), [
-            "big T=0.8 p=0.9", "speculative k=4 T=0.8 p=0.9", "bild strict fb=0.6 T=0.8 p=0.9", "bild fb=0.6 rb=2 T=0.8 p=0.9"
+            "big T=0.8 p=0.9", "big T=0.8 p=0.9 fa=on", "big T=0.8 p=0.9 fa=off", "speculative k=4 T=0.8 p=0.9", "bild strict fb=0.6 T=0.8 p=0.9", "bild fb=0.6 rb=2 T=0.8 p=0.9"
         ]);
         for (const row of sampled)
             assert.ok(row.baseline === "big T=0.8 p=0.9" && row.settings.seed === 1 && row.settings.topP === 0.9);

@@ -1,5 +1,6 @@
 import {describe, it} from "node:test";
 import assert from "node:assert/strict";
+import {AdaptiveRunLength} from "../../src/decoding/policies/AdaptiveRunLength.js";
 import {ConfidenceFallbackPolicy} from "../../src/decoding/policies/ConfidenceFallbackPolicy.js";
 import {NllRollbackPolicy} from "../../src/decoding/policies/NllRollbackPolicy.js";
 import {DEFAULT_RUN_CONFIDENCE, DraftConfidencePolicy} from "../../src/decoding/policies/DraftConfidencePolicy.js";
@@ -46,6 +47,29 @@ describe("DraftConfidencePolicy", () => {
         const policy = new DraftConfidencePolicy(0.2, 4);
         assert.equal(policy.beforeDraft(3), false);
         assert.equal(policy.beforeDraft(4), true);
+    });
+});
+
+describe("AdaptiveRunLength", () => {
+    it("grows the run limit by two after a run kept whole, falls to one past what was kept after a cut, within 2 and the maximum", () => {
+        const policy = new AdaptiveRunLength(new DraftConfidencePolicy(0.01, 10), 10);
+        const limit = () => [...Array(11).keys()].find((n) => policy.beforeDraft(n));
+        assert.equal(limit(), 10);
+        policy.onVerified(3, 8);
+        assert.equal(limit(), 4);
+        policy.onVerified(4, 4);
+        assert.equal(limit(), 6);
+        policy.onVerified(0, 6);
+        assert.equal(limit(), 2);
+        for (let run = 0; run < 5; run++)
+            policy.onVerified(2, 2);
+        assert.equal(limit(), 10);
+    });
+
+    it("leaves the wrapped rule its own decisions and limit", () => {
+        const policy = new AdaptiveRunLength(new DraftConfidencePolicy(0.2, 3), 10);
+        assert.equal(policy.onDraft(facts(1, 0.1), 0), "keepAndVerify");
+        assert.equal(policy.beforeDraft(3), true);
     });
 });
 
