@@ -1,13 +1,15 @@
-import {ConfidenceFallbackPolicy} from "../decoding/policies/ConfidenceFallbackPolicy.js";
+import {Decoder} from "../decoding/Decoder.js";
+import type {GenerateOptions} from "../decoding/GenerateOptions.js";
 import {AdaptiveRunLength} from "../decoding/policies/AdaptiveRunLength.js";
 import {DraftConfidencePolicy} from "../decoding/policies/DraftConfidencePolicy.js";
-import type {FallbackPolicy} from "../decoding/policies/FallbackPolicy.js";
 import {repetitionPenaltyOf} from "../decoding/sampling/SamplingOptions.js";
-import {DECODING_SETTINGS, drafterChain, type DecodingSettings} from "../decoding/settings/decodingSettings.js";
+import {DECODING_SETTINGS, type DecodingSettings} from "../decoding/settings/decodingSettings.js";
 import type {ModelSequence, Token} from "../engine/ModelSequence.js";
+import type {TextCodec} from "../engine/Tokenizer.js";
 import type {RepetitionPenalty} from "../engine/RepetitionPenalty.js";
 import type {BenchRecord} from "./benchTypes.js";
-import {agreeingRuns, littleDraftRuns, lookupFirstOracleSchedule, replaySchedule, type DraftRun} from "./draftReplay.js";
+import {agreeingRuns, littleDraftRuns, lookupFirstOracleSchedule, type DraftRun} from "./draftReplay.js";
+import {recordedBig, recordedLittle, ReplayedSequence} from "./ReplayedSequence.js";
 import {draftAgreement, lookupAgreement, type LookupReplay} from "./lookupAgreement.js";
 import {NgramDrafter} from "../decoding/drafters/NgramDrafter.js";
 import {NgramMemory} from "../decoding/drafters/NgramMemory.js";
@@ -23,19 +25,20 @@ export const ADAPTIVE_REPLAY_ROW = "replay, bild defaults with an adaptive run l
 
 /**
  * The drafting rules the hindsight replay tries: every rule family bild ships, over its useful
- * range. BiLD's run confidence (the default rule), the paper's per-token threshold, and k drafts
- * (speculative decoding), each with a run length limit.
+ * range. BiLD's run confidence (the default rule), fixed or adaptive, the paper's per-token
+ * threshold, and k drafts (speculative decoding), each with a run length limit.
  */
-const REPLAY_RULES: readonly {readonly label: string, readonly maxDraft: number, readonly policy: () => FallbackPolicy}[] = [
+const REPLAY_RULES: readonly {readonly label: string, readonly settings: () => GenerateOptions}[] = [
     ...[0.01, 0.02, 0.03, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3].flatMap((run) => [4, 6, 8, 10, 12, 16].map((length) =>
-        ({label: `run=${run} n=${length}`, maxDraft: length, policy: () => new DraftConfidencePolicy(run, length)}))),
+        ({label: `run=${run} n=${length}`, settings: () => ({runConfidence: run, maxLittleTokens: length})}))),
     ...[0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].flatMap((threshold) => [4, 8, 10, 16].map((length) =>
-        ({label: `fb=${threshold} n=${length}`, maxDraft: length, policy: () => new ConfidenceFallbackPolicy(threshold, length)}))),
-    ...[1, 2, 3, 4, 5, 6, 8].map((k) => ({label: `k=${k}`, maxDraft: k, policy: () => new ConfidenceFallbackPolicy(0, k)})),
+        ({label: `fb=${threshold} n=${length}`, settings: () => ({fallbackThreshold: threshold, maxLittleTokens: length})}))),
+    ...[1, 2, 3, 4, 5, 6, 8].map((k) => ({label: `k=${k}`, settings: () => ({fallbackThreshold: 0, maxLittleTokens: k})})),
     ...[0.01, 0.02, 0.05, 0.1].flatMap((run) => [8, 10, 16].map((length) =>
-        ({label: `run=${run} adaptive n≤${length}`, maxDraft: length, policy: () => new AdaptiveRunLength(new DraftConfidencePolicy(run, length), length)})))
+        ({label: `run=${run} adaptive n≤${length}`, settings: () => adaptive(run, length)})))
 ];
-const REPLAY_MAX_DRAFT = Math.max(...REPLAY_RULES.map((rule) => rule.maxDraft));
+/** The longest run of any rule: what the little model's recorded runs hold. */
+const REPLAY_MAX_DRAFT = 16;
 const PROMPT_COST_REPEATS = 3;
 
 export type BoundInput = {
@@ -45,6 +48,9 @@ export type BoundInput = {
     readonly promptTokens: ReadonlyMap<string, Token[]>,
     readonly bigScorer: ModelSequence,
     readonly littleScorer: ModelSequence,
+    /** The pair's tokenizer and context: the replays run the decoder. */
+    readonly codec: TextCodec,
+    readonly contextSize: number,
     readonly costCurves: {readonly little: CallCostCurve, readonly big: CallCostCurve},
     /** n-gram lengths of the lookup rows (lookup alone) and of the `lookup+little` rows (lookup first, then the little model). */
     readonly lookupNgrams: readonly number[],
@@ -59,11 +65,12 @@ export type BoundInput = {
  * and each prompt's measured prompt calls; their output is the big model's, so their quality is
  * big's. Bounds: BiLD's oracle (the little model drafting exactly the tokens big keeps), a token
  * tree's, lookup's per n-gram, and lookup first's (the cheapest mix of both drafters, perfectly
- * drafted). Replays: the rule objects themselves, asked as the decoder asks them, along the
- * little model's actual runs: bild's defaults (the check that a replay prices what a run
- * measures), and the fastest of {@link REPLAY_RULES} over all prompts, chosen in hindsight (how
- * close any shipped rule, at any setting, gets to the oracle), with lookup first too. The little
- * model reads under the big row's repetition penalty, as it drafts under it.
+ * drafted). Replays: the decoder itself, run over the models' recorded reads ({@link ReplayedSequence}:
+ * the big model's output, the little model's actual runs from every position): bild's defaults
+ * (the check that a replay prices what a run measures), with an adaptive run length, and the
+ * fastest of {@link REPLAY_RULES} over all prompts, chosen in hindsight (how close any shipped
+ * rule, at any setting, gets to the oracle), with lookup first too. The little model reads under
+ * the big row's repetition penalty, as it drafts under it.
  */
 export async function boundRuns(input: BoundInput): Promise<{rows: string[], records: BenchRecord[]}> {
     const {bigRecords, promptTokens, littleScorer, bigScorer, costCurves} = input;
@@ -89,7 +96,7 @@ export async function boundRuns(input: BoundInput): Promise<{rows: string[], rec
         replayOf(`${big.promptId} ngram ${minMatch}`, () =>
             draftAgreement(prompt, big.tokens, new NgramDrafter(new NgramMemory(), {minMatch, maxDraft: DECODING_SETTINGS.ngramMaxDraft.max})));
     const maxLookup = DECODING_SETTINGS.draftTokens.max;
-    const prompts: {big: BenchRecord, prompt: Token[], cost: (schedule: OracleSchedule) => number, runs: DraftRun[]}[] = [];
+    const prompts: {big: BenchRecord, prompt: Token[], pricing: {little: CallPricing, big: CallPricing}, runs: DraftRun[]}[] = [];
     for (const big of bigRecords) {
         const prompt = promptTokens.get(big.promptId)!;
         const pricing = (sequence: ModelSequence, curve: CallCostCurve) => promptCostMs(sequence, prompt, penalty).then((ms): CallPricing => ({curve, prompt: {tokens: prompt.length, ms}}));
@@ -119,33 +126,35 @@ export async function boundRuns(input: BoundInput): Promise<{rows: string[], rec
         for (const minMatch of input.ngramFirstMatches)
             add(`oracle, ngram first nm=${minMatch} (bound)`, big,
                 cost(lookupFirstOracleSchedule(agreeingRuns(ranks), await ngramOf(big, prompt, minMatch), prompt.length, littlePricing, bigPricing)));
-        prompts.push({big, prompt, cost, runs: await littleDraftRuns(littleScorer, prompt, big.tokens, REPLAY_MAX_DRAFT, penalty)});
+        prompts.push({big, prompt, pricing: {little: littlePricing, big: bigPricing}, runs: await littleDraftRuns(littleScorer, prompt, big.tokens, REPLAY_MAX_DRAFT, penalty)});
     }
 
-    /** `first`: the model-free drafter asked before the little model (a lookup n-gram, or the n-gram memory). */
-    const replay = async (policy: () => FallbackPolicy, maxDraft: number, first?: {lookupNgram: number} | {ngramMinMatch: number}) => {
+    /** Priced ms per prompt of a lossless bild generation with `settings` (over the big row's), run by the decoder on recorded reads. */
+    const replay = async (label: string, settings: GenerateOptions) => {
         const ms: number[] = [];
-        for (const {big, prompt, cost, runs} of prompts) {
-            // BiLD's lookup proposes up to maxLittleTokens, as the little model drafts (DecodingPlan's lookupTokens).
-            const lookup = first == null ? undefined
-                : "lookupNgram" in first ? await lookupOf(big, prompt, first.lookupNgram, Math.min(maxDraft, maxLookup))
-                    : await ngramOf(big, prompt, first.ngramMinMatch);
-            ms.push(cost(replaySchedule(runs.map((run) => run.slice(0, maxDraft)), big.tokens, prompt.length, policy(), lookup)));
+        for (const {big, prompt, pricing, runs} of prompts) {
+            const vocabularySize = bigScorer.vocabularySize;
+            const bigSequence = new ReplayedSequence(recordedBig(prompt, big.tokens), pricing.big, vocabularySize);
+            const littleSequence = new ReplayedSequence(recordedLittle(prompt, big.tokens, runs), pricing.little, vocabularySize);
+            // Each prompt starts with an empty n-gram memory, as each bench run does.
+            const decoder = new Decoder({big: bigSequence, little: littleSequence, codec: input.codec, contextSize: input.contextSize, ngramMemory: new NgramMemory()});
+            const result = await decoder.generate(prompt, {...input.bigSettings, ...settings, mode: "bild", maxTokens: big.tokens.length});
+            if (result.tokens.length !== big.tokens.length || result.tokens.some((token, i) => token !== big.tokens[i]))
+                throw new Error(`the replay of ${label} did not write the big model's output on prompt ${big.promptId}: a bug in the replay`);
+            ms.push(bigSequence.ms + littleSequence.ms);
         }
         return ms;
     };
-    const {runConfidence, maxLittleTokens, ngramMinMatch} = DECODING_SETTINGS;
-    // The default chain's n-gram runs are read at their longest, without the drafter's adaptive limit.
-    const defaultFirst = drafterChain({}).includes("ngram") ? {ngramMinMatch: ngramMinMatch.default} : undefined;
-    const defaultMs = await replay(() => new DraftConfidencePolicy(runConfidence.default, maxLittleTokens.default), maxLittleTokens.default, defaultFirst);
+    const {runConfidence, maxLittleTokens} = DECODING_SETTINGS;
+    const defaultMs = await replay(DEFAULTS_REPLAY_ROW, {});
     bigRecords.forEach((big, i) => add(DEFAULTS_REPLAY_ROW, big, defaultMs[i]!));
-    const adaptiveMs = await replay(() => new AdaptiveRunLength(new DraftConfidencePolicy(runConfidence.default, maxLittleTokens.default), maxLittleTokens.default),
-        maxLittleTokens.default, defaultFirst);
+    const adaptiveMs = await replay(ADAPTIVE_REPLAY_ROW, adaptive(runConfidence.default, maxLittleTokens.default));
     bigRecords.forEach((big, i) => add(ADAPTIVE_REPLAY_ROW, big, adaptiveMs[i]!));
     for (const lookupNgram of [undefined, ...input.lookupFirstNgrams]) {
         let best: {label: string, ms: number[]} | undefined;
         for (const rule of REPLAY_RULES) {
-            const ms = await replay(rule.policy, rule.maxDraft, lookupNgram == null ? undefined : {lookupNgram});
+            const chain: GenerateOptions = lookupNgram == null ? {drafters: "little"} : {drafters: "lookup+little", lookupNgram};
+            const ms = await replay(rule.label, {...chain, ...rule.settings()});
             if (best == null || sum(ms) < sum(best.ms))
                 best = {label: rule.label, ms};
         }
@@ -166,5 +175,9 @@ async function promptCostMs(sequence: ModelSequence, prompt: readonly Token[], p
     }
     return samples.sort((a, b) => a - b)[samples.length >> 1]!;
 }
+
+/** BiLD's run confidence rule under {@link AdaptiveRunLength}, as a custom drafting rule. */
+const adaptive = (runConfidence: number, maxRun: number): GenerateOptions =>
+    ({fallbackPolicy: new AdaptiveRunLength(new DraftConfidencePolicy(runConfidence, maxRun), maxRun)});
 
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);

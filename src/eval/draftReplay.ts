@@ -1,4 +1,3 @@
-import type {FallbackPolicy} from "../decoding/policies/FallbackPolicy.js";
 import type {ModelSequence, NextTokenFacts, Token} from "../engine/ModelSequence.js";
 import type {RepetitionPenalty} from "../engine/RepetitionPenalty.js";
 import type {LookupReplay} from "./lookupAgreement.js";
@@ -35,58 +34,6 @@ export async function littleDraftRuns(
         runs.push(run);
     }
     return runs;
-}
-
-/**
- * The calls of a lossless generation whose little model drafts under `policy` (the rule object the
- * decoder uses, asked as the decoder asks it) and, with `lookup`, whose runs are lookup's proposal
- * wherever lookup proposes (BiLD with `draftLookup`): its output is `output` whatever the rule, so
- * the rule only decides how each run is drafted, and the runs of `runs` say what it drafts. Each
- * little call feeds what its cache has not seen (after a lookup run, the kept tokens too); each big
- * call the run and the token before it.
- */
-export function replaySchedule(
-    runs: readonly DraftRun[], output: readonly Token[], promptTokens: number, policy: FallbackPolicy, lookup?: readonly LookupReplay[]
-): OracleSchedule {
-    const little: number[] = [];
-    const big: number[] = [];
-    let bigPending = promptTokens;
-    let littlePending = promptTokens;
-    let position = 0;
-    while (position < output.length) {
-        const proposal = lookup?.[position];
-        let kept = 0;
-        let agreeing = 0;
-        let drafted = 0;
-        if (proposal != null && proposal.proposed > 0) {
-            kept = proposal.proposed;
-            agreeing = proposal.agreeing;
-        } else {
-            const run = runs[position]!;
-            while (kept < run.length && !policy.beforeDraft(kept)) {
-                little.push(littlePending);
-                littlePending = 1;
-                drafted++;
-                const decision = policy.onDraft(run[kept]!, kept);
-                if (decision === "dropAndVerify")
-                    break;
-                kept++;
-                if (decision === "keepAndVerify")
-                    break;
-            }
-            while (agreeing < kept && run[agreeing]!.token === output[position + agreeing])
-                agreeing++;
-            policy.onVerified?.(agreeing, kept);
-        }
-        big.push(bigPending + kept);
-        bigPending = 1;
-        if (position + agreeing === output.length)
-            break;
-        // The little model fed each of its drafts but the last; it keeps the ones before the first rejected.
-        littlePending = drafted === 0 ? littlePending + agreeing + 1 : agreeing + 1 - Math.min(drafted - 1, agreeing);
-        position += agreeing + 1;
-    }
-    return {little, big};
 }
 
 /**

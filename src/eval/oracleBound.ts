@@ -85,14 +85,18 @@ export function oracleSchedule(ranks: readonly number[], promptTokens: number, {
 export type CallPricing = {readonly curve: CallCostCurve, readonly prompt?: {readonly tokens: number, readonly ms: number}};
 
 /**
- * Total milliseconds of a schedule. A first call that feeds the measured prompt costs the prompt's
- * measured time plus what the rest of its tokens add to a one-token call.
+ * Milliseconds of one call feeding `tokens`. A generation's first call that feeds the measured
+ * prompt costs the prompt's measured time plus what the rest of its tokens add to a one-token call.
  */
+export function callPriceMs({curve, prompt}: CallPricing, tokens: number, first: boolean): number {
+    return first && prompt != null && tokens >= prompt.tokens
+        ? prompt.ms + callCost(curve, 1 + tokens - prompt.tokens) - callCost(curve, 1)
+        : callCost(curve, tokens);
+}
+
+/** Total milliseconds of a schedule. */
 export function scheduleCostMs(schedule: OracleSchedule, little: CallPricing, big: CallPricing): number {
-    const cost = (calls: readonly number[], {curve, prompt}: CallPricing) => calls.reduce((ms, tokens, index) =>
-        ms + (index === 0 && prompt != null && tokens >= prompt.tokens
-            ? prompt.ms + callCost(curve, 1 + tokens - prompt.tokens) - callCost(curve, 1)
-            : callCost(curve, tokens)), 0);
+    const cost = (calls: readonly number[], pricing: CallPricing) => calls.reduce((ms, tokens, index) => ms + callPriceMs(pricing, tokens, index === 0), 0);
     return cost(schedule.little, little) + cost(schedule.big, big);
 }
 

@@ -155,7 +155,7 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
         const ngramsOf = (values: readonly (number | undefined)[]) => [...new Set(values.filter((n): n is number => n != null && n > 0))].sort();
         const oracles = await boundRuns({
             bigRecords: records.filter((record) => record.row === bigSpec.name), bigSettings: bigSpec.settings as DecodingSettings,
-            promptTokens, bigScorer, littleScorer, costCurves,
+            promptTokens, bigScorer, littleScorer, codec: pair.tokenizer, contextSize: pair.contextSize, costCurves,
             lookupNgrams: ngramsOf(decoderRows.filter((row) => row.mode === "lookup").map((row) => row.settings.lookupNgram ?? DECODING_SETTINGS.lookupNgram.default)),
             lookupFirstNgrams: ngramsOf(decoderRows.filter((row) => row.mode === "bild" && drafterChain(row.settings).includes("lookup"))
                 .map((row) => row.settings.lookupNgram ?? DECODING_SETTINGS.lookupNgram.default)),
