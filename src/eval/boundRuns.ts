@@ -28,7 +28,8 @@ export const ADAPTIVE_REPLAY_ROW = "replay, bild defaults with an adaptive run l
  * range. BiLD's run confidence (the default rule), fixed or adaptive, the paper's per-token
  * threshold, and k drafts (speculative decoding), each with a run length limit.
  */
-const REPLAY_RULES: readonly {readonly label: string, readonly settings: () => GenerateOptions}[] = [
+type ReplayRule = {readonly label: string, readonly settings: () => GenerateOptions};
+const REPLAY_RULES: readonly ReplayRule[] = [
     ...[0.01, 0.02, 0.03, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3].flatMap((run) => [4, 6, 8, 10, 12, 16].map((length) =>
         ({label: `run=${run} n=${length}`, settings: () => ({runConfidence: run, maxLittleTokens: length})}))),
     ...[0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].flatMap((threshold) => [4, 8, 10, 16].map((length) =>
@@ -37,6 +38,12 @@ const REPLAY_RULES: readonly {readonly label: string, readonly settings: () => G
     ...[0.01, 0.02, 0.05, 0.1].flatMap((run) => [8, 10, 16].map((length) =>
         ({label: `run=${run} adaptive n≤${length}`, settings: () => adaptive(run, length)})))
 ];
+/** The default chain (the n-gram memory first) under BiLD's run confidence rule, with the n-gram drafter's sizes. */
+const NGRAM_FIRST_RULES: readonly ReplayRule[] = [0.02, 0.05, 0.1, 0.2].flatMap((run) => [6, 10, 16].flatMap((length) =>
+    [2, 4, 8].flatMap((minMatch) => [16, 32, 64].map((maxDraft) => ({
+        label: `run=${run} n=${length} nm=${minMatch} nx=${maxDraft}`,
+        settings: (): GenerateOptions => ({drafters: "ngram+little", runConfidence: run, maxLittleTokens: length, ngramMinMatch: minMatch, ngramMaxDraft: maxDraft})
+    })))));
 /** The longest run of any rule: what the little model's recorded runs hold. */
 const REPLAY_MAX_DRAFT = 16;
 const PROMPT_COST_REPEATS = 3;
@@ -150,16 +157,19 @@ export async function boundRuns(input: BoundInput): Promise<{rows: string[], rec
     bigRecords.forEach((big, i) => add(DEFAULTS_REPLAY_ROW, big, defaultMs[i]!));
     const adaptiveMs = await replay(ADAPTIVE_REPLAY_ROW, adaptive(runConfidence.default, maxLittleTokens.default));
     bigRecords.forEach((big, i) => add(ADAPTIVE_REPLAY_ROW, big, adaptiveMs[i]!));
-    for (const lookupNgram of [undefined, ...input.lookupFirstNgrams]) {
+    const searches: {label: string, rules: readonly ReplayRule[]}[] = [
+        {label: "", rules: REPLAY_RULES.map((rule) => withChain(rule, {drafters: "little"}))},
+        ...input.lookupFirstNgrams.map((lookupNgram) => ({label: ` lk=${lookupNgram}`, rules: REPLAY_RULES.map((rule) => withChain(rule, {drafters: "lookup+little", lookupNgram}))})),
+        {label: " dr=ngram+little", rules: NGRAM_FIRST_RULES}
+    ];
+    for (const {label, rules} of searches) {
         let best: {label: string, ms: number[]} | undefined;
-        for (const rule of REPLAY_RULES) {
-            const chain: GenerateOptions = lookupNgram == null ? {drafters: "little"} : {drafters: "lookup+little", lookupNgram};
-            const ms = await replay(rule.label, {...chain, ...rule.settings()});
+        for (const rule of rules) {
+            const ms = await replay(rule.label, rule.settings());
             if (best == null || sum(ms) < sum(best.ms))
                 best = {label: rule.label, ms};
         }
-        const lookupLabel = lookupNgram == null ? "" : ` lk=${lookupNgram}`;
-        bigRecords.forEach((big, i) => add(`replay, best in hindsight${lookupLabel}: ${best!.label}`, big, best!.ms[i]!));
+        bigRecords.forEach((big, i) => add(`replay, best in hindsight${label}: ${best!.label}`, big, best!.ms[i]!));
     }
     return {rows, records};
 }
@@ -175,6 +185,8 @@ async function promptCostMs(sequence: ModelSequence, prompt: readonly Token[], p
     }
     return samples.sort((a, b) => a - b)[samples.length >> 1]!;
 }
+
+const withChain = (rule: ReplayRule, chain: GenerateOptions): ReplayRule => ({...rule, settings: () => ({...chain, ...rule.settings()})});
 
 /** BiLD's run confidence rule under {@link AdaptiveRunLength}, as a custom drafting rule. */
 const adaptive = (runConfidence: number, maxRun: number): GenerateOptions =>
