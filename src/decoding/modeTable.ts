@@ -7,6 +7,7 @@ import type {NgramMemory} from "./drafters/NgramMemory.js";
 import type {Drafter} from "./drafters/Drafter.js";
 import type {DrafterName} from "./GenerationResult.js";
 import type {GenerateOptions} from "./GenerateOptions.js";
+import {AdaptiveRunLength} from "./policies/AdaptiveRunLength.js";
 import {ConfidenceFallbackPolicy} from "./policies/ConfidenceFallbackPolicy.js";
 import {DraftConfidencePolicy} from "./policies/DraftConfidencePolicy.js";
 import type {FallbackPolicy} from "./policies/FallbackPolicy.js";
@@ -74,6 +75,10 @@ function draftVerify(parts: StrategyParts, rules: DraftVerifyRules | undefined, 
     return new DraftVerifyStrategy({big: parts.big, drafters, chooser: parts.chooser, rollback: rules!.rollback, random: parts.random});
 }
 
+/** `policy`, under a run limit that follows what the big model kept where `adaptiveRunLength` asks for it. */
+const adaptiveIf = (options: GenerateOptions, policy: FallbackPolicy, maxRun: number): FallbackPolicy =>
+    options.adaptiveRunLength ?? DECODING_SETTINGS.adaptiveRunLength.default ? new AdaptiveRunLength(policy, maxRun) : policy;
+
 const strictOnly = (): DraftVerifyRules => ({rollback: new SpeculativeSamplingPolicy()});
 
 /**
@@ -89,10 +94,10 @@ export const MODE_TABLE = {
         lossless: true,
         drafters: drafterChain,
         // Classic speculative decoding / sampling: always draft k tokens, verify strictly.
-        rules: (options) => ({
-            fallback: new ConfidenceFallbackPolicy(0, options.draftTokens ?? DECODING_SETTINGS.draftTokens.default),
-            rollback: new SpeculativeSamplingPolicy()
-        }),
+        rules: (options) => {
+            const draftTokens = options.draftTokens ?? DECODING_SETTINGS.draftTokens.default;
+            return {fallback: adaptiveIf(options, new ConfidenceFallbackPolicy(0, draftTokens), draftTokens), rollback: new SpeculativeSamplingPolicy()};
+        },
         strategy: draftVerify
     },
     bild: {
@@ -103,9 +108,9 @@ export const MODE_TABLE = {
             const maxLittleTokens = options.maxLittleTokens ?? DECODING_SETTINGS.maxLittleTokens.default;
             const {fallbackThreshold, rollbackThreshold} = options;
             return {
-                fallback: options.fallbackPolicy ?? (fallbackThreshold == null
+                fallback: options.fallbackPolicy ?? adaptiveIf(options, fallbackThreshold == null
                     ? new DraftConfidencePolicy(options.runConfidence ?? DECODING_SETTINGS.runConfidence.default, maxLittleTokens)
-                    : new ConfidenceFallbackPolicy(fallbackThreshold, maxLittleTokens)),
+                    : new ConfidenceFallbackPolicy(fallbackThreshold, maxLittleTokens), maxLittleTokens),
                 rollback: options.rollbackPolicy ?? (options.strict ?? rollbackThreshold == null
                     ? new SpeculativeSamplingPolicy()
                     : new NllRollbackPolicy(rollbackThreshold ?? 0))

@@ -1,7 +1,5 @@
 import {Decoder} from "../decoding/Decoder.js";
 import type {GenerateOptions} from "../decoding/GenerateOptions.js";
-import {AdaptiveRunLength} from "../decoding/policies/AdaptiveRunLength.js";
-import {DraftConfidencePolicy} from "../decoding/policies/DraftConfidencePolicy.js";
 import {repetitionPenaltyOf} from "../decoding/sampling/SamplingOptions.js";
 import {DECODING_SETTINGS, type DecodingSettings} from "../decoding/settings/decodingSettings.js";
 import type {ModelSequence, Token} from "../engine/ModelSequence.js";
@@ -36,7 +34,7 @@ const REPLAY_RULES: readonly ReplayRule[] = [
         ({label: `fb=${threshold} n=${length}`, settings: () => ({fallbackThreshold: threshold, maxLittleTokens: length})}))),
     ...[1, 2, 3, 4, 5, 6, 8].map((k) => ({label: `k=${k}`, settings: () => ({fallbackThreshold: 0, maxLittleTokens: k})})),
     ...[0.01, 0.02, 0.05, 0.1].flatMap((run) => [8, 10, 16].map((length) =>
-        ({label: `run=${run} adaptive n≤${length}`, settings: () => adaptive(run, length)})))
+        ({label: `run=${run} adaptive n≤${length}`, settings: () => ({runConfidence: run, maxLittleTokens: length, adaptiveRunLength: true})})))
 ];
 /** The default chain (the n-gram memory first) under BiLD's run confidence rule, with the n-gram drafter's sizes. */
 const NGRAM_FIRST_RULES: readonly ReplayRule[] = [0.02, 0.05, 0.1, 0.2].flatMap((run) => [6, 10, 16].flatMap((length) =>
@@ -152,10 +150,9 @@ export async function boundRuns(input: BoundInput): Promise<{rows: string[], rec
         }
         return ms;
     };
-    const {runConfidence, maxLittleTokens} = DECODING_SETTINGS;
     const defaultMs = await replay(DEFAULTS_REPLAY_ROW, {});
     bigRecords.forEach((big, i) => add(DEFAULTS_REPLAY_ROW, big, defaultMs[i]!));
-    const adaptiveMs = await replay(ADAPTIVE_REPLAY_ROW, adaptive(runConfidence.default, maxLittleTokens.default));
+    const adaptiveMs = await replay(ADAPTIVE_REPLAY_ROW, {adaptiveRunLength: true});
     bigRecords.forEach((big, i) => add(ADAPTIVE_REPLAY_ROW, big, adaptiveMs[i]!));
     const searches: {label: string, rules: readonly ReplayRule[]}[] = [
         {label: "", rules: REPLAY_RULES.map((rule) => withChain(rule, {drafters: "little"}))},
@@ -187,9 +184,5 @@ async function promptCostMs(sequence: ModelSequence, prompt: readonly Token[], p
 }
 
 const withChain = (rule: ReplayRule, chain: GenerateOptions): ReplayRule => ({...rule, settings: () => ({...chain, ...rule.settings()})});
-
-/** BiLD's run confidence rule under {@link AdaptiveRunLength}, as a custom drafting rule. */
-const adaptive = (runConfidence: number, maxRun: number): GenerateOptions =>
-    ({fallbackPolicy: new AdaptiveRunLength(new DraftConfidencePolicy(runConfidence, maxRun), maxRun)});
 
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);

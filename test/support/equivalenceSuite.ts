@@ -84,6 +84,11 @@ export function describeEquivalences(
             await assertMatches(fixture, {mode: "speculative", draftTokens: 4}, "big", (m) => t.diagnostic(m));
         });
 
+        it("an adaptive run length (bild and speculative) ≡ big greedy", async (t) => {
+            for (const options of [{mode: "bild", adaptiveRunLength: true}, {mode: "speculative", draftTokens: 6, adaptiveRunLength: true}] as const)
+                await assertMatches(fixture, options, "big", (m) => t.diagnostic(`${JSON.stringify(options)}: ${m}`));
+        });
+
         it("lookup drafting ≡ big greedy, and its drafts are kept", async (t) => {
             const results = await assertMatches(fixture, {mode: "lookup", lookupNgram: 2, draftTokens: 4}, "big", (m) => t.diagnostic(m));
             assert.ok(results.some((result) => result.stats.draftAccepted > 0));
@@ -103,7 +108,7 @@ export function describeEquivalences(
                     reference.push(await fixture.decoder.generate(prompt, {...penalty, mode: "big", maxTokens: MAX_TOKENS}));
                 assert.ok(reference.some((result, i) => result.text !== fixture.big[i]!.text), "the penalty changes some output");
                 const penalized = {...fixture, big: reference};
-                for (const mode of [{mode: "bild"}, {mode: "bild", draftPenalty: false}, {mode: "speculative"}, {mode: "lookup", lookupNgram: 2}, {mode: "ngram"}, {mode: "bild", drafters: "ngram+little"}] as const)
+                for (const mode of [{mode: "bild"}, {mode: "bild", draftPenalty: false}, {mode: "speculative"}, {mode: "lookup", lookupNgram: 2}, {mode: "ngram"}, {mode: "bild", drafters: "ngram+little"}, {mode: "bild", adaptiveRunLength: true}] as const)
                     await assertMatches(penalized, {...mode, ...penalty}, "big", (m) => t.diagnostic(`${JSON.stringify({...mode, ...penalty})}: ${m}`), penalty);
             }
         });

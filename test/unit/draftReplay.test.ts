@@ -35,7 +35,9 @@ describe("drafting replay", () => {
             {mode: "bild", drafters: "little", fallbackThreshold: 0, maxLittleTokens: 3},
             {mode: "bild", drafters: "lookup+little", lookupNgram: 2},
             {mode: "bild"},
-            {mode: "bild", fallbackPolicy: new AdaptiveRunLength(new DraftConfidencePolicy(0.3, 6), 6)}
+            {mode: "bild", fallbackPolicy: new AdaptiveRunLength(new DraftConfidencePolicy(0.3, 6), 6)},
+            {mode: "bild", adaptiveRunLength: true},
+            {mode: "speculative", drafters: "little", draftTokens: 4, adaptiveRunLength: true}
         ];
         const flat = {curve: [{tokens: 1, ms: 1}, {tokens: 100, ms: 100}]};
         let compared = 0;

@@ -143,13 +143,26 @@ describe("planDecoding", () => {
         assert.equal(planDecoding({mode: "big", maxTokens: 3}).rules, undefined);
     });
 
+    it("wraps the built-in drafting rule in an adaptive run length when asked, in bild and speculative mode only", () => {
+        const bild = planDecoding({adaptiveRunLength: true, maxLittleTokens: 6}).rules!.fallback!;
+        assert.ok(bild instanceof AdaptiveRunLength);
+        assert.deepEqual([5, 6].map((n) => bild.beforeDraft(n)), [false, true]);
+        bild.onVerified!(1, 6);
+        assert.deepEqual([1, 2].map((n) => bild.beforeDraft(n)), [false, true], "one past the kept part");
+        assert.ok(planDecoding({mode: "speculative", draftTokens: 4, adaptiveRunLength: true}).rules!.fallback instanceof AdaptiveRunLength);
+        assert.ok(planDecoding({adaptiveRunLength: false}).rules!.fallback instanceof DraftConfidencePolicy);
+        rejects({mode: "ngram", adaptiveRunLength: true}, /adaptiveRunLength applies to bild and speculative mode, not to ngram/);
+    });
+
     it("samples only at temperature > 0, with a seed drawn when none is given", () => {
         assert.equal(planDecoding({topP: 1, minP: 0, topK: 40}).sampling, undefined, "neutral values are no sampling");
         // Knobs that greedy decoding would ignore are errors, not silently dropped.
         for (const knob of [{topP: 0.5}, {seed: 3}, {topK: 5}, {minP: 0.1}])
             assert.throws(() => planDecoding(knob), new RegExp(`${Object.keys(knob)[0]} shapes sampling, and at temperature 0 decoding is greedy`));
         assert.throws(() => planDecoding({maxLittleTokens: 4, fallbackPolicy: new ConfidenceFallbackPolicy(0.5, 4)}),
-            /maxLittleTokens limits the built-in drafting rules; a custom fallbackPolicy decides its own run length/);
+            /maxLittleTokens shapes the built-in drafting rules' runs; a custom fallbackPolicy decides its own run length: drop maxLittleTokens/);
+        assert.throws(() => planDecoding({adaptiveRunLength: true, fallbackPolicy: new ConfidenceFallbackPolicy(0.5, 4)}),
+            /adaptiveRunLength shapes the built-in drafting rules' runs; a custom fallbackPolicy decides its own run length: drop adaptiveRunLength/);
         assert.deepEqual(planDecoding({temperature: 0.7, topK: 5, seed: 3}).sampling, {temperature: 0.7, topP: 1, topK: 5, minP: 0, seed: 3, seeded: true});
         const unseeded = planDecoding({temperature: 0.7}).sampling;
         assert.ok(Number.isInteger(unseeded?.seed) && unseeded?.seeded === false);
