@@ -7,7 +7,7 @@ import {isDecoderRow, isNativeRow, type BenchRowSpec} from "../eval/benchTypes.j
 import {BENCH_SEQUENCES, runBench, type BenchOutput} from "../eval/runBench.js";
 import {DEFAULT_NATIVE_BIN_DIR, NativeTools} from "../eval/nativeTools.js";
 import {startProgress} from "./progressBars.js";
-import {loadPairFromOptions, type ModelCliOptions} from "./modelOptions.js";
+import {loadPairFromOptions, usesRpc, type ModelCliOptions} from "./modelOptions.js";
 import {readPromptFile, type EvalPrompt} from "../eval/promptFile.js";
 import {BildUsageError} from "../errors.js";
 import {parsePositiveInteger} from "./parseNumbers.js";
@@ -58,9 +58,9 @@ export async function runBenchFromOptions(
     try {
         let rows = allRows;
         let native: NativeTools | undefined;
-        if (options.bigRpc != null && rows.some(isNativeRow)) {
+        if (usesRpc(options) && rows.some(isNativeRow)) {
             // Each rpc-server serves one client at a time, and this process holds them.
-            process.stderr.write("bild bench: no native rows beside --big-rpc (an rpc-server serves one client at a time): npm run measure:rpc runs them in turn\n");
+            process.stderr.write("bild bench: no native rows beside --big-rpc or --little-rpc (an rpc-server serves one client at a time): npm run measure:rpc runs them in turn\n");
             rows = rows.filter((row) => !isNativeRow(row));
         }
         if (typeof pair.big.flashAttention.enabled !== "boolean" && rows.some((row) => isDecoderRow(row) && row.flashAttention != null)) {

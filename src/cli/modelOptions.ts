@@ -22,8 +22,14 @@ export type ModelCliOptions = {
     gpu: GpuChoice,
     flashAttention?: "auto" | "on" | "off",
     batchSize: number,
-    bigRpc?: string[]
+    bigRpc?: string[],
+    littleRpc?: string[]
 };
+
+/** Whether a model of the pair runs on rpc-servers: llama.cpp then aborts the process if one fails mid-call. */
+export function usesRpc(options: ModelCliOptions): boolean {
+    return options.bigRpc != null || options.littleRpc != null;
+}
 
 /** The options every command that loads a model pair takes. */
 export function addModelOptions(command: Command): Command {
@@ -41,7 +47,9 @@ export function addModelOptions(command: Command): Command {
             "llama.cpp's flash attention; auto: on the CPU the faster of on and off, timed once per model file, threads and CPU (about a second) and cached; on a GPU llama.cpp's choice")
             .choices(["auto", "on", "off"]).default("auto"))
         .addOption(new Option("--big-rpc <host:port,...>", "put the big model's layers on these llama.cpp rpc-servers (docs/rpc.md); the little model stays here")
-            .argParser((text: string) => parseRpcEndpoints(text, "--big-rpc")));
+            .argParser((text: string) => parseRpcEndpoints(text, "--big-rpc")))
+        .addOption(new Option("--little-rpc <host:port,...>", "put the little model's layers on these llama.cpp rpc-servers (docs/rpc.md): each of its tokens then pays a round trip")
+            .argParser((text: string) => parseRpcEndpoints(text, "--little-rpc")));
 }
 
 /**
@@ -59,14 +67,14 @@ export async function loadPairFromOptions(options: ModelCliOptions, sequences?: 
         threads: options.threads, contextSize: options.contextSize, batchSize: options.batchSize, sequences, gpu: options.gpu,
         flashAttention: options.flashAttention == null || options.flashAttention === "auto" ? options.flashAttention : options.flashAttention === "on",
         big: {threads: options.bigThreads, rpcServers: options.bigRpc},
-        little: {threads: options.littleThreads},
+        little: {threads: options.littleThreads, rpcServers: options.littleRpc},
         onDownloadProgress: (role) => downloadProgress(`the ${role} model`),
         onAttentionTiming: (file) => process.stderr.write(`bild: timing flash attention on and off for ${path.basename(file)} (once per model file, threads and CPU; cached in ${flashAttentionCacheFile()})\n`)
     };
     // Sampled before the models load, while this process computes nothing. BILD_CPU_CHECK=off skips
     // it (the test suite does, so that a busy test machine does not add lines to what it compares).
     const busy = process.env.BILD_CPU_CHECK === "off" ? undefined : await busyCoresNow(cores);
-    if (options.bigRpc != null) {
+    if (usesRpc(options)) {
         await getEngineLlama(options.gpu);
         onGgmlAbort(rpcFailed);
     }
@@ -88,7 +96,7 @@ export async function loadPairFromOptions(options: ModelCliOptions, sequences?: 
  */
 function rpcFailed(message: string): never {
     const reason = message.replace(/^.*?:\d+: /, "").trim();
-    process.stderr.write(`\nbild: error: an rpc-server of the big model failed mid-call (llama.cpp: ${reason}); ` +
+    process.stderr.write(`\nbild: error: an rpc-server failed mid-call (llama.cpp: ${reason}); ` +
         "restart it (and check the network to it), then run again\n");
     exitImmediately(1);
 }
@@ -98,7 +106,7 @@ export const RPC_STALL_GRACE_SECONDS = 5;
 
 /** A call to an rpc-server has not returned well past `limit` (a time limit, as the user knows it): says so in one line and exits 1. */
 export function rpcStalled(limit: string): never {
-    process.stderr.write(`\nbild: error: a call to the big model's rpc-server has not returned ${RPC_STALL_GRACE_SECONDS} s after ${limit}: ` +
+    process.stderr.write(`\nbild: error: a call to an rpc-server has not returned ${RPC_STALL_GRACE_SECONDS} s after ${limit}: ` +
         "the server or the network to it stalled; check it, then run again\n");
     exitImmediately(1);
 }

@@ -8,9 +8,21 @@ import {
 import {chooseFlashAttention, type FlashAttentionChoice} from "./chooseFlashAttention.js";
 import {BildUsageError, errorMessage} from "../errors.js";
 import {probeRpcServer} from "./rpc/probeRpcServer.js";
-import {registerRpcServers, requireRpcBackend} from "./rpc/ggmlBackends.js";
+import {isRpcServerConnected, placeOnRpcServers, requireRpcBackend} from "./rpc/ggmlBackends.js";
 
 let warnedAboutWorkerPool = false;
+
+/**
+ * That this llama.cpp binary can use rpc-servers and that each of `endpoints` answers its
+ * handshake, in seconds, before any weights are sent (llama.cpp itself would abort or hang); a
+ * server this process already uses is not asked again.
+ */
+export async function checkRpcServers(endpoints: readonly string[]): Promise<void> {
+    if (endpoints.length === 0)
+        return;
+    requireRpcBackend("rpc-server");
+    await Promise.all(endpoints.filter((endpoint) => !isRpcServerConnected(endpoint)).map((endpoint) => probeRpcServer(endpoint, "rpc-server")));
+}
 
 /**
  * node-llama-cpp runs llama.cpp on libuv's worker pool, and a multi-threaded model called from the
@@ -58,16 +70,14 @@ export class LoadedModel implements AsyncDisposable {
     public static async load(filePath: string, settings: EngineSettings = {}): Promise<LoadedModel> {
         const llama = await getEngineLlama(settings.gpu);
         const rpcServers = settings.rpcServers ?? [];
-        if (rpcServers.length > 0) {
-            requireRpcBackend("rpc-server");
-            await Promise.all(rpcServers.map((endpoint) => probeRpcServer(endpoint, "rpc-server")));
-            registerRpcServers(rpcServers, "rpc-server");
-        }
+        await checkRpcServers(rpcServers);
         let model: LlamaModel;
         await takeNativeError();
         try {
-            // node-llama-cpp sizes GPU layers by local VRAM; an RPC server's memory is its own to check.
-            model = await llama.loadModel(rpcServers.length > 0 ? {modelPath: filePath, gpuLayers: "max", ignoreMemorySafetyChecks: true} : {modelPath: filePath});
+            model = rpcServers.length > 0
+                // node-llama-cpp sizes GPU layers by local VRAM; an RPC server's memory is its own to check.
+                ? await placeOnRpcServers(rpcServers, "rpc-server", () => llama.loadModel({modelPath: filePath, gpuLayers: "max", ignoreMemorySafetyChecks: true}))
+                : await llama.loadModel({modelPath: filePath});
         } catch (error) {
             const reason = await takeNativeError() ?? errorMessage(error);
             throw new BildUsageError(`llama.cpp cannot load ${filePath}: ${reason} (is it a complete GGUF model of a supported architecture?)`);

@@ -1,4 +1,4 @@
-import {LoadedModel} from "./LoadedModel.js";
+import {checkRpcServers, LoadedModel} from "./LoadedModel.js";
 import type {ModelSequence} from "./ModelSequence.js";
 import {SharedVocabularySequence} from "./SharedVocabularySequence.js";
 import {Tokenizer} from "./Tokenizer.js";
@@ -59,17 +59,14 @@ export class ModelPair implements AsyncDisposable {
         const littleOptions = {
             attentionProbeTokens: 1, ...shared, ...littleSettings, threads: littleSettings?.threads ?? shared.threads ?? DEFAULT_THREADS
         };
-        // Registered RPC servers hold the layers of every model loaded after them (llama.cpp's
-        // default device list), so with RPC the little model loads first and stays here.
-        const bigFirst = (bigOptions.rpcServers?.length ?? 0) === 0;
-        const loads: [string, EngineSettings][] = [[bigPath, bigOptions], [littlePath, littleOptions]];
-        const [first, second] = bigFirst ? loads : loads.reverse();
-        const loadedFirst = await LoadedModel.load(...first!);
+        // A server of the little model that cannot serve is reported before the big model loads.
+        await getEngineLlama(settings.gpu);
+        await checkRpcServers([...new Set([...bigOptions.rpcServers ?? [], ...littleOptions.rpcServers ?? []])]);
+        const big = await LoadedModel.load(bigPath, bigOptions);
         try {
-            const loadedSecond = await LoadedModel.load(...second!);
-            return bigFirst ? new ModelPair(loadedFirst, loadedSecond) : new ModelPair(loadedSecond, loadedFirst);
+            return new ModelPair(big, await LoadedModel.load(littlePath, littleOptions));
         } catch (error) {
-            await loadedFirst[Symbol.asyncDispose]();
+            await big[Symbol.asyncDispose]();
             throw error;
         }
     }

@@ -25,7 +25,7 @@ export class WorkerStartError extends Error {
 export const WORKER_READY = "bild-serve-ready";
 
 /**
- * The process that holds the models for `bild serve --big-rpc`, restarted whenever it ends. llama.cpp's
+ * The process that holds the models for `bild serve --big-rpc` (or `--little-rpc`), restarted whenever it ends. llama.cpp's
  * RPC client aborts its process when a server dies mid-call, so the models live in a child process:
  * this one outlives it, fails the requests that were inside it, reports itself unavailable while a
  * new one loads (or cannot, while a server stays down) and answers again once it is up. The worker's

@@ -11,7 +11,7 @@ const REASON_WAIT_MS = 2000;
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection"]);
 
 /**
- * The HTTP front of `bild serve --big-rpc`: passes each request to the {@link EngineWorker} over its
+ * The HTTP front of `bild serve --big-rpc` (or `--little-rpc`): passes each request to the {@link EngineWorker} over its
  * Unix socket and its answer back (streams included), and answers for it when it cannot: 503 with
  * the reason while it is down or loading (`/health` too), 502 for a request inside a worker that
  * ended (an error event where the stream had begun). Access rules, limits and routes stay the

@@ -110,12 +110,41 @@ describe("the big model on llama.cpp rpc-servers (--big-rpc)", {skip: withRpc ? 
             assert.match(server.output(), /Accepted client connection/, "each server served the big model");
     });
 
+    it("--little-rpc: the little model on a server of its own (the big model here, or on two others) or on one of the big model's: the local big model's text; its server's death ends the run", async () => {
+        const own = await startRpcServer();
+        const bigServers = pair.map((server) => server.endpoint).join(",");
+        const {prompt} = readFixturePrompts(1)[0]!;
+        const run = async (args: string[]) => {
+            const result = await runCli([...PAIR_ARGS, "--prompt", prompt, "--max-tokens", "40", "--json", ...args]);
+            assert.equal(result.code, 0, result.stderr);
+            return JSON.parse(result.stdout) as {tokens: number[], engine: {bigRpc?: string[], littleRpc?: string[]}};
+        };
+        const local = await run(["--mode", "big"]);
+        for (const [littleRpc, bigRpc] of [[own.endpoint, undefined], [own.endpoint, bigServers], [pair[1]!.endpoint, bigServers]] as const)
+            for (const mode of [[], ["--mode", "speculative"]]) {
+                const remote = await run(["--little-rpc", littleRpc, ...(bigRpc == null ? [] : ["--big-rpc", bigRpc]), ...mode]);
+                const where = `little on ${littleRpc}, big on ${bigRpc ?? "this machine"} ${mode.join(" ") || "defaults"}`;
+                assert.deepEqual(remote.tokens, local.tokens, `${where} ≡ local big`);
+                assert.deepEqual(remote.engine.littleRpc, [littleRpc], where);
+                assert.deepEqual(remote.engine.bigRpc, bigRpc?.split(","), where);
+            }
+        // The little model's calls go to its server: with it gone the generation ends.
+        const cut = await generateWhile([...PAIR_ARGS, "--prompt", "def parse(text):", "--max-tokens", "480", "--little-rpc", own.endpoint],
+            () => own.child.kill("SIGKILL"));
+        await own.stop();
+        assert.equal(cut.code, 1, `exit 1 expected: ${cut.signal} ${cut.stderr}`);
+        assert.match(cut.stderr.trim().split("\n").at(-1)!, /^bild: error: an rpc-server failed mid-call/);
+    });
+
     it("a server that cannot be reached, or accepts and never answers: exit 2 with one line, within seconds", async () => {
         const closed = await freePort();
         let started = Date.now();
         assertUsageError(await runCli([...PAIR_ARGS, "--prompt", "x", "--big-rpc", `${pair[0]!.endpoint},127.0.0.1:${closed}`]),
             new RegExp(`^bild: error: rpc-server 127\\.0\\.0\\.1:${closed}: cannot connect \\(ECONNREFUSED\\); start llama\\.cpp's rpc-server there`));
         assert.ok(Date.now() - started < 15_000);
+        // The little model's servers are checked before the big model loads.
+        assertUsageError(await runCli([...PAIR_ARGS, "--prompt", "x", "--little-rpc", `127.0.0.1:${closed}`]),
+            new RegExp(`^bild: error: rpc-server 127\\.0\\.0\\.1:${closed}: cannot connect \\(ECONNREFUSED\\)`));
         const silent = net.createServer(() => {});
         await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
         try {
@@ -136,7 +165,7 @@ describe("the big model on llama.cpp rpc-servers (--big-rpc)", {skip: withRpc ? 
         await doomed.stop();
         assert.equal(run.code, 1, `exit 1 expected: ${run.signal} ${run.stderr}`);
         assert.ok(run.stdout.length > 0);
-        assert.match(run.stderr.trim().split("\n").at(-1)!, /^bild: error: an rpc-server of the big model failed mid-call \(llama\.cpp: .+\); restart it/);
+        assert.match(run.stderr.trim().split("\n").at(-1)!, /^bild: error: an rpc-server failed mid-call \(llama\.cpp: .+\); restart it/);
         assert.doesNotMatch(run.stderr, /\n\s+at |backtrace/i);
     });
 
@@ -146,7 +175,7 @@ describe("the big model on llama.cpp rpc-servers (--big-rpc)", {skip: withRpc ? 
             const run = await generateWhile([...PAIR_ARGS, "--prompt", "def parse(text):", "--max-tokens", "480", "--time-limit", "1", "--big-rpc", stalled.endpoint],
                 () => stalled.child.kill("SIGSTOP"));
             assert.equal(run.code, 1, run.stderr);
-            assert.match(run.stderr, /a call to the big model's rpc-server has not returned 5 s after --time-limit 1/);
+            assert.match(run.stderr, /a call to an rpc-server has not returned 5 s after --time-limit 1/);
             assert.ok(run.seconds < 30, `ended after ${run.seconds} s`);
         } finally {
             await stalled.stop();
@@ -213,7 +242,7 @@ describe("bild serve --big-rpc", {skip: withRpc ? false : "this llama.cpp binary
             assert.ok(events.length >= 2, cut);
             const error = JSON.parse(events.at(-1)!.slice("data: ".length)) as {error: {message: string, code: string}};
             assert.equal(error.error.code, "engine_failed");
-            assert.match(error.error.message, /an rpc-server of the big model failed mid-call/);
+            assert.match(error.error.message, /an rpc-server failed mid-call/);
             await doomed.stop();
 
             // While it stays down the engine cannot start: 503 with the reason, on /health and on requests.

@@ -11,7 +11,7 @@ import {BildInterruptedError, BildUsageError} from "../../errors.js";
 import type {GenerationResult} from "../../decoding/GenerationResult.js";
 import {compareWithBig, formatStats, summaryLine, type BigComparison} from "../generationSummary.js";
 import {addDecodingOptions, decodingSettingsOf} from "../decodingOptions.js";
-import {addModelOptions, loadPairFromOptions, RPC_STALL_GRACE_SECONDS, rpcStalled, type ModelCliOptions} from "../modelOptions.js";
+import {addModelOptions, loadPairFromOptions, RPC_STALL_GRACE_SECONDS, rpcStalled, usesRpc, type ModelCliOptions} from "../modelOptions.js";
 import {readPrompt} from "../readStdin.js";
 import {colorByOrigin, ORIGIN_LEGEND} from "../colorByOrigin.js";
 
@@ -97,7 +97,8 @@ async function runGenerate(options: GenerateCliOptions): Promise<void> {
                 engine: {
                     gpu: pair.gpu, bigThreads: pair.big.threads, littleThreads: pair.little.threads, contextSize: pair.contextSize,
                     flashAttention: {big: pair.big.flashAttention, little: pair.little.flashAttention},
-                    bigRpc: pair.big.rpcServers.length > 0 ? pair.big.rpcServers : undefined
+                    bigRpc: pair.big.rpcServers.length > 0 ? pair.big.rpcServers : undefined,
+                    littleRpc: pair.little.rpcServers.length > 0 ? pair.little.rpcServers : undefined
                 }
             }) + "\n");
         else {
@@ -120,10 +121,10 @@ async function runGenerate(options: GenerateCliOptions): Promise<void> {
 
 /**
  * The time limit is checked between model calls; a call to an rpc-server that stopped answering
- * (stopped process, lost network) never returns, so with `--big-rpc` a timer ends the process.
+ * (stopped process, lost network) never returns, so with `--big-rpc` or `--little-rpc` a timer ends the process.
  */
 function watchRpcStall(options: GenerateCliOptions, timeLimit: number | undefined): void {
-    if (options.bigRpc == null || timeLimit == null || !Number.isFinite(timeLimit))
+    if (!usesRpc(options) || timeLimit == null || !Number.isFinite(timeLimit))
         return;
     setTimeout(() => rpcStalled(`--time-limit ${timeLimit}`), (timeLimit + RPC_STALL_GRACE_SECONDS) * 1000).unref();
 }

@@ -11,7 +11,7 @@ const DEFAULT_RPC_PORT = 50052;
 
 export function createRpcServerCommand(): Command {
     return new Command("rpc-server")
-        .description("serve this machine's CPU to llama.cpp RPC clients (bild --big-rpc, llama.cpp's --rpc), with llama.cpp's own RPC server code; " +
+        .description("serve this machine's CPU to llama.cpp RPC clients (bild --big-rpc and --little-rpc, llama.cpp's --rpc), with llama.cpp's own RPC server code; " +
             "needs a binary built with `npm run build:addon`")
         .addOption(new Option("--host <address>", "address to listen on; RPC has no authentication, so expose it only to a trusted network").default("127.0.0.1"))
         .addOption(new Option("--port <n>", "port to listen on").argParser(parsePort).default(DEFAULT_RPC_PORT))

@@ -12,7 +12,7 @@ import {DecoderPool} from "../../server/DecoderPool.js";
 import {ServerMetrics} from "../../server/ServerMetrics.js";
 import {addDecodingOptions, decodingSettingsOf} from "../decodingOptions.js";
 import {checkSettings, modeOf} from "../../decoding/settings/decodingSettings.js";
-import {addModelOptions, loadPairFromOptions, RPC_STALL_GRACE_SECONDS, rpcStalled, type ModelCliOptions} from "../modelOptions.js";
+import {addModelOptions, loadPairFromOptions, RPC_STALL_GRACE_SECONDS, rpcStalled, usesRpc, type ModelCliOptions} from "../modelOptions.js";
 import {announceServer, listenError, LOOPBACK_HOSTS, servedModelId} from "../serveAnnouncements.js";
 import {superviseServe, WORKER_SOCKET_ENV} from "./superviseServe.js";
 import {parsePort, parsePositiveInteger} from "../parseNumbers.js";
@@ -64,7 +64,7 @@ async function runServe(options: ServeOptions): Promise<void> {
     // Checked before loading models; each request is planned with its own settings over these.
     checkSettings(defaults, modeOf(defaults));
     const workerSocket = process.env[WORKER_SOCKET_ENV];
-    if (options.bigRpc != null && workerSocket == null)
+    if (usesRpc(options) && workerSocket == null)
         return superviseServe(options);
     const pair = await loadPairFromOptions(options, options.parallel);
     // One n-gram memory for every request: a request that repeats an earlier answer is drafted from it.
@@ -146,7 +146,7 @@ function parseSeconds(value: string): number {
 }
 
 /**
- * The engine process of `bild serve --big-rpc` (see superviseServe): it tells its supervisor when it
+ * The engine process of `bild serve --big-rpc` (or `--little-rpc`) (see superviseServe): it tells its supervisor when it
  * answers, ends with it, and ends itself when a call to an rpc-server stalls past the time limit
  * (the limit is checked between model calls, and such a call never returns), so that the
  * supervisor fails the request and starts a fresh engine.

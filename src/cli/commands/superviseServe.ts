@@ -12,7 +12,7 @@ import type {ServeOptions} from "./serveCommand.js";
 export const WORKER_SOCKET_ENV = "BILD_SERVE_WORKER_SOCKET";
 
 /**
- * `bild serve --big-rpc`: this process listens and passes requests to an engine process (this same
+ * `bild serve --big-rpc` (or `--little-rpc`): this process listens and passes requests to an engine process (this same
  * command, told by WORKER_SOCKET_ENV to listen on a private Unix socket), which it restarts when it
  * ends. llama.cpp's RPC client aborts the process holding the big model when an rpc-server dies
  * mid-call; split this way, that request fails (502), the server reports itself unavailable (503,

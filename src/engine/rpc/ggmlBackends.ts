@@ -14,6 +14,7 @@ type GgmlLibrary = {
     regByName(name: string): unknown,
     getProcAddress(reg: unknown, name: string): unknown,
     register(reg: unknown): void,
+    unload(reg: unknown): void,
     devByType(type: number): unknown,
     setAbortCallback(callback: unknown): unknown
 };
@@ -49,6 +50,7 @@ function ggml(): GgmlLibrary {
         regByName: main.func("void *ggml_backend_reg_by_name(const char *name)"),
         getProcAddress: base.func("void *ggml_backend_reg_get_proc_address(void *reg, const char *name)"),
         register: main.func("void ggml_backend_register(void *reg)"),
+        unload: main.func("void ggml_backend_unload(void *reg)"),
         devByType: main.func("void *ggml_backend_dev_by_type(int type)"),
         setAbortCallback: base.func("void *ggml_set_abort_callback(ggml_abort_callback_t *callback)")
     };
@@ -75,23 +77,63 @@ export function hasRpcBackend(): boolean {
     return process.platform === "linux" && ggml().regByName("RPC") != null;
 }
 
-const registered = new Set<string>();
+let placing: Promise<unknown> = Promise.resolve();
+/** Servers this process has added: ggml-rpc holds a connection to each until the process ends. */
+const connected = new Set<string>();
 
 /**
- * Adds each server's devices to llama.cpp's device list, once per process. llama.cpp places the
- * layers of every model loaded afterwards with GPU layers on them (RPC devices first), so a pair
- * loads its little model before this.
+ * Whether this process holds a connection to `endpoint`: an rpc-server serves one client at a
+ * time, so a second connection (a handshake probe) would wait until this process ends.
  */
-export function registerRpcServers(endpoints: readonly string[], flag: string): void {
-    const addServer = rpcFunction(flag, "ggml_backend_rpc_add_server");
-    for (const endpoint of endpoints) {
-        if (registered.has(endpoint))
-            continue;
-        const reg = koffi.call(addServer, AddServer, endpoint);
-        if (reg == null)
-            throw new BildUsageError(`${flag} ${endpoint}: llama.cpp could not add this RPC server (run with BILD_DEBUG=1 for its log)`);
-        ggml().register(reg);
-        registered.add(endpoint);
+export function isRpcServerConnected(endpoint: string): boolean {
+    return connected.has(endpoint);
+}
+
+/**
+ * Runs `load` with each server's devices in llama.cpp's device list, and only theirs: a model
+ * loaded with GPU layers is placed on the devices listed while it loads (RPC devices first), and the
+ * list is process-wide. node-llama-cpp passes no device list of its own (`model_params.devices`), so
+ * the servers are registered for the load (as llama.cpp's `add_rpc_devices` does) and taken out of
+ * the list after it: models loaded before or after stay where their own settings put them. The
+ * loaded model keeps its devices (llama.cpp never frees an RPC device). Loads run one at a time.
+ */
+export function placeOnRpcServers<T>(endpoints: readonly string[], flag: string, load: () => Promise<T>): Promise<T> {
+    const placed = placing.then(async () => {
+        const addServer = rpcFunction(flag, "ggml_backend_rpc_add_server");
+        const regs: unknown[] = [];
+        try {
+            for (const endpoint of endpoints) {
+                // ggml-rpc keeps one registration per endpoint: a second call returns the first.
+                const reg = koffi.call(addServer, AddServer, endpoint);
+                connected.add(endpoint);
+                if (reg == null)
+                    throw new BildUsageError(`${flag} ${endpoint}: llama.cpp could not add this RPC server (run with BILD_DEBUG=1 for its log)`);
+                ggml().register(reg);
+                regs.push(reg);
+            }
+            return await load();
+        } finally {
+            takeRpcDevicesOut(regs);
+        }
+    });
+    placing = placed.catch(() => {});
+    return placed;
+}
+
+/**
+ * Every RPC device names ggml-rpc's one backend as its own (not the per-server registration that
+ * listed it), so unloading that backend is what removes the devices; it is registered again, empty,
+ * for the next servers. The per-server registrations go too, so that registering one again lists
+ * its devices again.
+ */
+function takeRpcDevicesOut(regs: readonly unknown[]): void {
+    const {unload, register, regByName} = ggml();
+    for (const reg of regs)
+        unload(reg);
+    const rpc = regByName("RPC");
+    if (rpc != null) {
+        unload(rpc);
+        register(rpc);
     }
 }
 
