@@ -214,7 +214,10 @@ for (const rtt of rtts) {
     }
 }
 writeFileSync(path.join(out, "results.json"), JSON.stringify({date: new Date().toISOString(), delay: netem ? "netem" : "proxy", limit, maxTokens, rounds, grid, big, little, results}, null, 2));
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+const median = (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return (sorted[Math.floor((sorted.length - 1) / 2)] + sorted[Math.ceil((sorted.length - 1) / 2)]) / 2;
+};
 const rows = [...new Map(results.map((r) => [`${r.rtt} ${r.row}`, results.filter((s) => s.rtt === r.rtt && s.row === r.row)])).values()];
 // Ratios are taken within a round: rows measured minutes apart on a shared VM differ by ±10 %.
 const bestSpeculative = (run) => Math.max(...results.filter((r) => r.rtt === run.rtt && r.round === run.round && r.row.includes("speculative")).map((r) => r.tokensPerSecond));

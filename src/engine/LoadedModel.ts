@@ -66,11 +66,14 @@ export class LoadedModel implements AsyncDisposable {
         this.#ownsModel = ownsModel;
     }
 
-    /** Loads a local GGUF file (resolve URIs first with `resolveModelFile`). */
-    public static async load(filePath: string, settings: EngineSettings = {}): Promise<LoadedModel> {
+    /**
+     * Loads a local GGUF file (resolve URIs first with `resolveModelFile`).
+     * @param checkedServers - rpc-servers the caller has just checked with {@link checkRpcServers} (a pair checks both models' at once).
+     */
+    public static async load(filePath: string, settings: EngineSettings = {}, checkedServers: ReadonlySet<string> = new Set()): Promise<LoadedModel> {
         const llama = await getEngineLlama(settings.gpu);
         const rpcServers = settings.rpcServers ?? [];
-        await checkRpcServers(rpcServers);
+        await checkRpcServers(rpcServers.filter((endpoint) => !checkedServers.has(endpoint)));
         let model: LlamaModel;
         await takeNativeError();
         try {

@@ -54,17 +54,20 @@ export class ModelPair implements AsyncDisposable {
         checkSharedTokenizer(bigVocabulary, littleVocabulary);
 
         const {big: bigSettings, little: littleSettings, onDownloadProgress: _, ...shared} = settings;
-        const bigThreads = bigSettings?.threads ?? shared.threads ?? defaultBigThreads((await getEngineLlama(settings.gpu)).cpuMathCores);
+        // Loaded before the servers are checked: the check asks this binary for its RPC backend.
+        const llama = await getEngineLlama(settings.gpu);
+        const bigThreads = bigSettings?.threads ?? shared.threads ?? defaultBigThreads(llama.cpuMathCores);
         const bigOptions = {...shared, ...bigSettings, threads: bigThreads};
         const littleOptions = {
             attentionProbeTokens: 1, ...shared, ...littleSettings, threads: littleSettings?.threads ?? shared.threads ?? DEFAULT_THREADS
         };
-        // A server of the little model that cannot serve is reported before the big model loads.
-        await getEngineLlama(settings.gpu);
-        await checkRpcServers([...new Set([...bigOptions.rpcServers ?? [], ...littleOptions.rpcServers ?? []])]);
-        const big = await LoadedModel.load(bigPath, bigOptions);
+        // Both models' servers are checked before the big model loads, so that one of the little
+        // model's that cannot serve is reported in seconds.
+        const checked = new Set([...bigOptions.rpcServers ?? [], ...littleOptions.rpcServers ?? []]);
+        await checkRpcServers([...checked]);
+        const big = await LoadedModel.load(bigPath, bigOptions, checked);
         try {
-            return new ModelPair(big, await LoadedModel.load(littlePath, littleOptions));
+            return new ModelPair(big, await LoadedModel.load(littlePath, littleOptions, checked));
         } catch (error) {
             await big[Symbol.asyncDispose]();
             throw error;
