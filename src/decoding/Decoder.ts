@@ -13,6 +13,7 @@ import {GreedyChooser} from "./strategies/GreedyChooser.js";
 import {SamplingChooser} from "./strategies/SamplingChooser.js";
 import {seededRandom} from "./sampling/RandomSource.js";
 import {NgramMemory} from "./drafters/NgramMemory.js";
+import type {BigModelPlacement} from "./settings/decodingSettings.js";
 
 /** The parts a {@link Decoder} runs on: one sequence of each model and their shared tokenizer. */
 export type DecoderParts = {
@@ -21,6 +22,8 @@ export type DecoderParts = {
     readonly codec: TextCodec,
     /** Tokens each sequence can hold: prompt + max tokens must fit. */
     readonly contextSize: number,
+    /** Where the big model's layers are; settings left out take that placement's defaults. Defaults to `"local"`. */
+    readonly bigPlacement?: BigModelPlacement,
     /**
      * What the n-gram drafter learns, kept across generations. Pass one memory to several decoders of
      * a pair to share it (`bild serve` does). Defaults to a memory of this decoder's own.
@@ -62,7 +65,9 @@ export class Decoder implements AsyncDisposable {
     public static fromPair(pair: ModelPair, ngramMemory?: NgramMemory): Decoder {
         const big = pair.big.createSequence();
         try {
-            return new Decoder({big, little: pair.createLittleSequence(), codec: pair.tokenizer, contextSize: pair.contextSize, ngramMemory});
+            return new Decoder({
+                big, little: pair.createLittleSequence(), codec: pair.tokenizer, contextSize: pair.contextSize, bigPlacement: bigPlacementOf(pair), ngramMemory
+            });
         } catch (error) {
             void big[Symbol.asyncDispose]();
             throw error;
@@ -74,7 +79,7 @@ export class Decoder implements AsyncDisposable {
      * @param options - settings, or a plan made by {@link planDecoding} (which checks them once).
      */
     public async generate(prompt: string | readonly Token[], options: GenerateOptions | DecodingPlan = {}): Promise<GenerationResult> {
-        const steps = this.#decode(prompt, asPlan(options));
+        const steps = this.#decode(prompt, this.#asPlan(options));
         let step = await steps.next();
         while (step.done !== true)
             step = await steps.next();
@@ -86,7 +91,7 @@ export class Decoder implements AsyncDisposable {
      * The chunks joined equal `result.text`.
      */
     public stream(prompt: string | readonly Token[], options: GenerateOptions | DecodingPlan = {}): GenerationStream {
-        const resolved = asPlan(options);
+        const resolved = this.#asPlan(options);
         let settle!: {resolve(result: GenerationResult): void, reject(error: unknown): void};
         const result = new Promise<GenerationResult>((resolve, reject) => settle = {resolve, reject});
         // Without a reader of `result`, a failure surfaces through the iterator alone.
@@ -244,6 +249,10 @@ export class Decoder implements AsyncDisposable {
         return options.ngramMemory ?? (options.sampling?.seeded === true ? new NgramMemory() : this.#ngramMemory);
     }
 
+    #asPlan(options: GenerateOptions | DecodingPlan): DecodingPlan {
+        return options instanceof DecodingPlan ? options : planDecoding(options, this.#parts.bigPlacement);
+    }
+
     #finish(state: GenerationState, options: DecodingPlan, startTime: number): GenerationResult {
         const tokens = state.outputTokens();
         const {stats} = state;
@@ -261,7 +270,8 @@ export class Decoder implements AsyncDisposable {
     }
 }
 
-const asPlan = (options: GenerateOptions | DecodingPlan) => options instanceof DecodingPlan ? options : planDecoding(options);
+/** Where `pair`'s big model runs. */
+export const bigPlacementOf = (pair: ModelPair): BigModelPlacement => pair.big.rpcServers.length > 0 ? "rpc" : "local";
 
 /**
  * Keeps the part of the cache that matches the new prompt, but never the prompt's last token: its

@@ -2,7 +2,7 @@ import type {GenerateOptions} from "./GenerateOptions.js";
 import {MODE_TABLE, type DraftingSizes, type DraftVerifyRules, type ModeSpec} from "./modeTable.js";
 import {repetitionPenaltyOf, samplingOf, type SamplingSettings} from "./sampling/SamplingOptions.js";
 import type {RepetitionPenalty} from "../engine/RepetitionPenalty.js";
-import {checkSettings, DECODING_SETTINGS, modeOf} from "./settings/decodingSettings.js";
+import {checkSettings, DECODING_SETTINGS, modeOf, withPlacementDefaults, type BigModelPlacement} from "./settings/decodingSettings.js";
 import type {DecodingMode} from "./DecodingMode.js";
 import type {NgramMemory} from "./drafters/NgramMemory.js";
 
@@ -42,10 +42,13 @@ export class DecodingPlan {
  * Checks `options` (each setting's range, settings that would be ignored in the chosen mode, two
  * alternatives of one rule) and turns them into the plan a `Decoder` runs. Throws a
  * `BildUsageError` naming the setting and the fix.
+ * @param placement - where the big model runs: the defaults of settings absent from `options`
+ *   follow it (`rpcDefault` in the settings table). Defaults to `"local"`.
  */
-export function planDecoding(options: GenerateOptions = {}): DecodingPlan {
-    const mode = modeOf(options);
-    checkSettings(options, mode, {drafting: options.fallbackPolicy, verification: options.rollbackPolicy});
+export function planDecoding(given: GenerateOptions = {}, placement: BigModelPlacement = "local"): DecodingPlan {
+    const mode = modeOf(given);
+    checkSettings(given, mode, {drafting: given.fallbackPolicy, verification: given.rollbackPolicy});
+    const options: GenerateOptions = {...given, ...withPlacementDefaults(given, placement, {drafting: given.fallbackPolicy})};
     return new DecodingPlan(
         mode,
         options.maxTokens ?? DECODING_SETTINGS.maxTokens.default,

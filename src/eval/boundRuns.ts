@@ -1,7 +1,7 @@
 import {Decoder} from "../decoding/Decoder.js";
 import type {GenerateOptions} from "../decoding/GenerateOptions.js";
 import {repetitionPenaltyOf} from "../decoding/sampling/SamplingOptions.js";
-import {DECODING_SETTINGS, type DecodingSettings} from "../decoding/settings/decodingSettings.js";
+import {DECODING_SETTINGS, type BigModelPlacement, type DecodingSettings} from "../decoding/settings/decodingSettings.js";
 import type {ModelSequence, Token} from "../engine/ModelSequence.js";
 import type {TextCodec} from "../engine/Tokenizer.js";
 import type {RepetitionPenalty} from "../engine/RepetitionPenalty.js";
@@ -42,8 +42,8 @@ const NGRAM_FIRST_RULES: readonly ReplayRule[] = [0.02, 0.05, 0.1, 0.2].flatMap(
         label: `run=${run} n=${length} nm=${minMatch} nx=${maxDraft}`,
         settings: (): GenerateOptions => ({drafters: "ngram+little", runConfidence: run, maxLittleTokens: length, ngramMinMatch: minMatch, ngramMaxDraft: maxDraft})
     })))));
-/** The longest run of any rule: what the little model's recorded runs hold. */
-const REPLAY_MAX_DRAFT = 16;
+/** The longest run of any rule (the defaults' over rpc-servers included): what the little model's recorded runs hold. */
+const REPLAY_MAX_DRAFT = Math.max(16, DECODING_SETTINGS.maxLittleTokens.rpcDefault);
 const PROMPT_COST_REPEATS = 3;
 
 export type BoundInput = {
@@ -56,6 +56,8 @@ export type BoundInput = {
     /** The pair's tokenizer and context: the replays run the decoder. */
     readonly codec: TextCodec,
     readonly contextSize: number,
+    /** Where the bench's big model ran: the replays take its defaults, as its rows did. */
+    readonly bigPlacement: BigModelPlacement,
     readonly costCurves: {readonly little: CallCostCurve, readonly big: CallCostCurve},
     /** n-gram lengths of the lookup rows (lookup alone) and of the `lookup+little` rows (lookup first, then the little model). */
     readonly lookupNgrams: readonly number[],
@@ -142,7 +144,7 @@ export async function boundRuns(input: BoundInput): Promise<{rows: string[], rec
             const bigSequence = new ReplayedSequence(recordedBig(prompt, big.tokens), pricing.big, vocabularySize);
             const littleSequence = new ReplayedSequence(recordedLittle(prompt, big.tokens, runs), pricing.little, vocabularySize);
             // Each prompt starts with an empty n-gram memory, as each bench run does.
-            const decoder = new Decoder({big: bigSequence, little: littleSequence, codec: input.codec, contextSize: input.contextSize, ngramMemory: new NgramMemory()});
+            const decoder = new Decoder({big: bigSequence, little: littleSequence, codec: input.codec, contextSize: input.contextSize, bigPlacement: input.bigPlacement, ngramMemory: new NgramMemory()});
             const result = await decoder.generate(prompt, {...input.bigSettings, ...settings, mode: "bild", maxTokens: big.tokens.length});
             if (result.tokens.length !== big.tokens.length || result.tokens.some((token, i) => token !== big.tokens[i]))
                 throw new Error(`the replay of ${label} did not write the big model's output on prompt ${big.promptId}: a bug in the replay`);

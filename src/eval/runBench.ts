@@ -1,4 +1,4 @@
-import {Decoder} from "../decoding/Decoder.js";
+import {bigPlacementOf, Decoder} from "../decoding/Decoder.js";
 import {NgramMemory} from "../decoding/drafters/NgramMemory.js";
 import {DRAFTING_MODES} from "../decoding/modeTable.js";
 import type {LoadedModel} from "../engine/LoadedModel.js";
@@ -77,7 +77,9 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
             throw new Error("rows with a flash-attention setting need the CPU's (a GPU's is llama.cpp's choice)");
         if (otherAttention == null) {
             const big = await pair.big.withFlashAttention(spec.flashAttention);
-            otherAttention = {big, decoder: new Decoder({big: big.createSequence(), little: pair.createLittleSequence(), codec: pair.tokenizer, contextSize: pair.contextSize})};
+            otherAttention = {big, decoder: new Decoder({
+                big: big.createSequence(), little: pair.createLittleSequence(), codec: pair.tokenizer, contextSize: pair.contextSize, bigPlacement: bigPlacementOf(pair)
+            })};
         }
         return otherAttention.decoder;
     };
@@ -155,7 +157,7 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
         const ngramsOf = (values: readonly (number | undefined)[]) => [...new Set(values.filter((n): n is number => n != null && n > 0))].sort();
         const oracles = await boundRuns({
             bigRecords: records.filter((record) => record.row === bigSpec.name), bigSettings: bigSpec.settings as DecodingSettings,
-            promptTokens, bigScorer, littleScorer, codec: pair.tokenizer, contextSize: pair.contextSize, costCurves,
+            promptTokens, bigScorer, littleScorer, codec: pair.tokenizer, contextSize: pair.contextSize, bigPlacement: bigPlacementOf(pair), costCurves,
             lookupNgrams: ngramsOf(decoderRows.filter((row) => row.mode === "lookup").map((row) => row.settings.lookupNgram ?? DECODING_SETTINGS.lookupNgram.default)),
             lookupFirstNgrams: ngramsOf(decoderRows.filter((row) => row.mode === "bild" && drafterChain(row.settings).includes("lookup"))
                 .map((row) => row.settings.lookupNgram ?? DECODING_SETTINGS.lookupNgram.default)),

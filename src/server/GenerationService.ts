@@ -1,7 +1,7 @@
 import type {FastifyReply, FastifyRequest} from "fastify";
 import type {Decoder} from "../decoding/Decoder.js";
 import {planDecoding, type DecodingPlan} from "../decoding/DecodingPlan.js";
-import {mergeSettings, type DecodingSettings} from "../decoding/settings/decodingSettings.js";
+import {mergeSettings, type BigModelPlacement, type DecodingSettings} from "../decoding/settings/decodingSettings.js";
 import type {Token} from "../engine/ModelSequence.js";
 import {errorMessage, isUsageError} from "../errors.js";
 import {QueueFullError, type DecoderPool} from "./DecoderPool.js";
@@ -28,6 +28,8 @@ export type GenerationServiceOptions = {
     readonly modelId: string,
     /** Decoding settings of requests that do not set their own (from the `bild serve` flags). */
     readonly defaults: DecodingSettings,
+    /** Where the pool's big model runs: settings neither a request nor `defaults` give take its defaults. Defaults to `"local"`. */
+    readonly bigPlacement?: BigModelPlacement,
     /**
      * The server's limits (`serve --time-limit`, and `--max-tokens` where given, as llama-server
      * caps `n_predict`): a request may ask for less of each, never more. Defaults to none.
@@ -93,7 +95,7 @@ export class GenerationService {
                 ...settings, stop: [...settings.stop ?? [], ...formatStops], signal: abort.signal,
                 timeLimit: this.#capped("timeLimit", settings.timeLimit),
                 maxTokens: this.#capped("maxTokens", settings.maxTokens)
-            });
+            }, this.#options.bigPlacement);
         } catch (error) {
             if (isUsageError(error))
                 return reply.status(400).send(errorBody(error.message, "invalid_request_error", "bild"));

@@ -9,6 +9,7 @@ import {startServer} from "../support/serverProcess.js";
 import {getEngineLlama} from "../../src/engine/getEngineLlama.js";
 import {hasRpcBackend} from "../../src/engine/rpc/ggmlBackends.js";
 import {probeRpcServer} from "../../src/engine/rpc/probeRpcServer.js";
+import {DECODING_SETTINGS} from "../../src/decoding/settings/decodingSettings.js";
 
 const PAIR_ARGS = ["generate", "--big", BUNDLED_PAIR.big, "--little", BUNDLED_PAIR.little, "--threads", "1"];
 await getEngineLlama("off");
@@ -108,6 +109,23 @@ describe("the big model on llama.cpp rpc-servers (--big-rpc)", {skip: withRpc ? 
             }
         for (const server of pair)
             assert.match(server.output(), /Accepted client connection/, "each server served the big model");
+    });
+
+    it("runs the little model longer between big calls over rpc-servers unless told otherwise (maxLittleTokens' rpc default)", async () => {
+        const {prompt} = readFixturePrompts(1)[0]!;
+        // Run confidence 0 ends a run only at the run limit: each run but the last proposes exactly that many.
+        const runLength = async (args: string[]) => {
+            const result = await runCli([...PAIR_ARGS, "--prompt", prompt, "--max-tokens", "60", "--json", "--drafters", "little", "--run-confidence", "0", ...args]);
+            assert.equal(result.code, 0, result.stderr);
+            const {little} = (JSON.parse(result.stdout) as {stats: {drafters: {little: {runs: number, proposed: number}}}}).stats.drafters;
+            return little.proposed / little.runs;
+        };
+        const rpc = ["--big-rpc", pair.map((server) => server.endpoint).join(",")];
+        const {default: local, rpcDefault: remote} = DECODING_SETTINGS.maxLittleTokens;
+        assert.ok(await runLength([]) <= local);
+        const runs = await runLength(rpc);
+        assert.ok(runs > local && runs <= remote, `${runs} little tokens per run over RPC`);
+        assert.ok(await runLength([...rpc, "--max-little-tokens", String(local)]) <= local, "a given limit wins");
     });
 
     it("--little-rpc: the little model on a server of its own (the big model here, or on two others) or on one of the big model's: the local big model's text; its server's death ends the run", async () => {
@@ -235,6 +253,10 @@ describe("bild serve --big-rpc", {skip: withRpc ? false : "this llama.cpp binary
             const first = await complete({max_tokens: 24});
             assert.equal(first.status, 200);
             const text = (await first.json() as {choices: {text: string}[]}).choices[0]!.text;
+            // A request that leaves the run limit out gets the rpc-servers' default (run confidence 0: only the limit ends a run).
+            const long = await complete({max_tokens: 60, bild: {drafters: "little", runConfidence: 0}});
+            const {little} = (await long.json() as {bild: {drafters: {little: {runs: number, proposed: number}}}}).bild.drafters;
+            assert.ok(little.proposed / little.runs > DECODING_SETTINGS.maxLittleTokens.default, JSON.stringify(little));
 
             // A server dies inside a streamed generation: the stream ends with an error event that says so.
             const cut = await readStream(await complete({max_tokens: 400, stream: true}), () => doomed.child.kill("SIGKILL"));

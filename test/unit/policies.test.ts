@@ -5,6 +5,7 @@ import {ConfidenceFallbackPolicy} from "../../src/decoding/policies/ConfidenceFa
 import {NllRollbackPolicy} from "../../src/decoding/policies/NllRollbackPolicy.js";
 import {DEFAULT_RUN_CONFIDENCE, DraftConfidencePolicy} from "../../src/decoding/policies/DraftConfidencePolicy.js";
 import {planDecoding} from "../../src/decoding/DecodingPlan.js";
+import type {GenerateOptions} from "../../src/decoding/GenerateOptions.js";
 import {DECODING_SETTINGS, mergeSettings, type DecodingSettings} from "../../src/decoding/settings/decodingSettings.js";
 import {SpeculativeSamplingPolicy} from "../../src/decoding/policies/SpeculativeSamplingPolicy.js";
 import {BildUsageError} from "../../src/errors.js";
@@ -152,6 +153,24 @@ describe("planDecoding", () => {
         assert.ok(planDecoding({mode: "speculative", draftTokens: 4, adaptiveRunLength: true}).rules!.fallback instanceof AdaptiveRunLength);
         assert.ok(planDecoding({adaptiveRunLength: false}).rules!.fallback instanceof DraftConfidencePolicy);
         rejects({mode: "ngram", adaptiveRunLength: true}, /adaptiveRunLength applies to bild and speculative mode, not to ngram/);
+    });
+
+    it("takes the rpc-servers' run limit where the big model is on them and nothing else sets it", () => {
+        const runLimit = (options: GenerateOptions, placement: "local" | "rpc") =>
+            (planDecoding(options, placement).rules!.fallback as DraftConfidencePolicy | ConfidenceFallbackPolicy).maxLittleTokens;
+        assert.equal(runLimit({}, "local"), DECODING_SETTINGS.maxLittleTokens.default);
+        assert.equal(runLimit({}, "rpc"), DECODING_SETTINGS.maxLittleTokens.rpcDefault);
+        assert.notEqual(DECODING_SETTINGS.maxLittleTokens.rpcDefault, DECODING_SETTINGS.maxLittleTokens.default);
+        assert.equal(runLimit({fallbackThreshold: 0.4}, "rpc"), DECODING_SETTINGS.maxLittleTokens.rpcDefault, "the paper's rule too");
+        assert.equal(runLimit({maxLittleTokens: 7}, "rpc"), 7, "a given limit wins");
+        assert.equal(planDecoding({}, "rpc").drafting.lookupTokens, DECODING_SETTINGS.maxLittleTokens.rpcDefault, "a model-free drafter's run is as long");
+        const adaptive = planDecoding({adaptiveRunLength: true}, "rpc").rules!.fallback as AdaptiveRunLength;
+        assert.deepEqual([19, 20].map((n) => adaptive.beforeDraft(n)), [false, true], "the adaptive limit starts at it");
+        // Modes without the setting, and a custom drafting rule, are left as they are.
+        assert.equal((planDecoding({mode: "speculative"}, "rpc").rules!.fallback as ConfidenceFallbackPolicy).maxLittleTokens, DECODING_SETTINGS.draftTokens.default);
+        const custom = new ConfidenceFallbackPolicy(0.5, 3);
+        assert.equal(planDecoding({fallbackPolicy: custom}, "rpc").rules!.fallback, custom);
+        assert.equal(planDecoding({mode: "big"}, "rpc").rules, undefined);
     });
 
     it("samples only at temperature > 0, with a seed drawn when none is given", () => {

@@ -49,7 +49,8 @@ async function runGenerate(options: GenerateCliOptions): Promise<void> {
     const settings = decodingSettingsOf(options);
     // Planning checks the settings before seconds go into loading models.
     const abort = new AbortController();
-    let plan = planDecoding({...settings, signal: abort.signal});
+    const placement = options.bigRpc != null ? "rpc" : "local";
+    let plan = planDecoding({...settings, signal: abort.signal}, placement);
     const {mode} = plan;
     if (options.compare && mode === "big")
         throw new BildUsageError("--compare measures a mode against --mode big: use it with bild, speculative or little");
@@ -68,7 +69,7 @@ async function runGenerate(options: GenerateCliOptions): Promise<void> {
             ]);
             prompt = chat.tokens;
             const stop = [...settings.stop ?? [], ...chat.stop];
-            plan = planDecoding({...settings, stop, signal: abort.signal});
+            plan = planDecoding({...settings, stop, signal: abort.signal}, placement);
             bigAlone = {...bigAlone, stop};
         }
         if (options.compare)

@@ -1,6 +1,6 @@
 import {Command, InvalidArgumentError, Option} from "commander";
 import {rm} from "node:fs/promises";
-import {Decoder} from "../../decoding/Decoder.js";
+import {bigPlacementOf, Decoder} from "../../decoding/Decoder.js";
 import {NgramMemory} from "../../decoding/drafters/NgramMemory.js";
 import {BackgroundTokenizer} from "../../engine/BackgroundTokenizer.js";
 import {ChatFormatter} from "../../engine/ChatFormatter.js";
@@ -79,7 +79,8 @@ async function runServe(options: ServeOptions): Promise<void> {
         shutdown: shutdown.signal,
         limits: {timeLimit: defaults.timeLimit, maxTokens: defaults.maxTokens},
         tokenizeInBackground: async (text, specialTokens) => pair.tokenizer.asPrompt(await background.encode(text, specialTokens)),
-        pool, metrics: new ServerMetrics(pool), chat: new ChatFormatter(pair.big.model, pair.tokenizer), modelId, defaults, logger: options.log,
+        pool, metrics: new ServerMetrics(pool), chat: new ChatFormatter(pair.big.model, pair.tokenizer), modelId, defaults, bigPlacement: bigPlacementOf(pair),
+        logger: options.log,
         apiKey: options.apiKey,
         allowedHosts: options.allowedHosts ?? (loopback ? LOOPBACK_HOSTS : undefined)
     });

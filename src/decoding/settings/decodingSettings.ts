@@ -29,6 +29,11 @@ export type SettingSpec = {
     readonly choices?: readonly string[],
     /** Applied when the setting is absent; absent settings without one are decided by others (see `defaultNote`). */
     readonly default?: number | string | boolean,
+    /**
+     * Applied in place of `default` when the big model's layers are on rpc-servers, where each big
+     * call pays network round trips a local one does not (docs/rpc.md).
+     */
+    readonly rpcDefault?: number,
     /** Says what absence means where there is no plain default. */
     readonly defaultNote?: string,
     /** The modes where the setting takes effect; giving it for another mode is an error. */
@@ -110,11 +115,12 @@ export const DECODING_SETTINGS = {
     },
     /**
      * BiLD: most little tokens in a row before the big model runs (`Infinity`: no limit, which a
-     * server request cannot ask for). Defaults to 10, the paper's. At most 64: a longer run only
-     * adds drafts that a rollback throws away, and each costs a little-model call.
+     * server request cannot ask for). Defaults to 10, the paper's; 20 where the big model is on
+     * rpc-servers, whose calls cost round trips (measured: docs/rpc.md). At most 64: a longer run
+     * only adds drafts that a rollback throws away, and each costs a little-model call.
      */
     maxLittleTokens: {
-        kind: "integer", min: 1, max: 64, infinity: true, default: 10, metavar: "n", modes: BILD, server: "bild", short: "n",
+        kind: "integer", min: 1, max: 64, infinity: true, default: 10, rpcDefault: 20, metavar: "n", modes: BILD, server: "bild", short: "n",
         doc: "BiLD: most little tokens in a row (inf: no limit)"
     },
     /**
@@ -264,6 +270,9 @@ export const DECODING_SETTINGS = {
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof DECODING_SETTINGS;
+
+/** Where the big model's layers are: this process, or llama.cpp rpc-servers (some defaults differ, see `rpcDefault`). */
+export type BigModelPlacement = "local" | "rpc";
 export const SETTING_NAMES = Object.keys(DECODING_SETTINGS) as SettingName[];
 
 type ValueOf<S> =
@@ -342,8 +351,28 @@ export function inRange(spec: SettingSpec, value: unknown): boolean {
 
 /** What absence of the setting means, for `--help` and docs. */
 export function describeDefault(spec: SettingSpec): string | undefined {
-    return spec.default != null ? String(spec.default) : spec.defaultNote;
+    const plain = spec.default != null ? String(spec.default) : spec.defaultNote;
+    return spec.rpcDefault == null ? plain : `${plain}; ${spec.rpcDefault} with the big model on rpc-servers`;
 }
+
+/** The settings that shape the built-in drafting rules' runs, which a custom drafting policy decides for itself. */
+const RUN_SHAPES: readonly SettingName[] = ["maxLittleTokens", "adaptiveRunLength"];
+
+/**
+ * `settings` with the defaults of `placement` filled in where they differ from the plain ones and
+ * the setting would take effect (a custom drafting policy decides its own run length).
+ */
+export function withPlacementDefaults(
+    settings: DecodingSettings, placement: BigModelPlacement, custom: {readonly drafting?: unknown} = {}
+): DecodingSettings {
+    if (placement === "local")
+        return settings;
+    const mode = modeOf(settings);
+    const filled = SETTING_NAMES.filter((name) => settings[name] === undefined && settingSpec(name).rpcDefault != null &&
+        takesEffect(name, settings, mode) && !(custom.drafting != null && RUN_SHAPES.includes(name)));
+    return filled.length === 0 ? settings : {...settings, ...Object.fromEntries(filled.map((name) => [name, settingSpec(name).rpcDefault]))};
+}
+
 
 const formatValue = (value: unknown) => value === Number.POSITIVE_INFINITY ? "inf" : typeof value === "string" ? value : JSON.stringify(value);
 
@@ -381,7 +410,7 @@ export function checkSettings(
     for (const [rule, names] of Object.entries(chosen))
         if (names.length > 1)
             throw new BildUsageError(`${names.join(" and ")} are two ${rule} rules: give one of them, not both`);
-    for (const name of ["maxLittleTokens", "adaptiveRunLength"] as const)
+    for (const name of RUN_SHAPES)
         if (custom.drafting != null && settings[name] !== undefined)
             throw new BildUsageError(`${name} shapes the built-in drafting rules' runs; a custom fallbackPolicy decides its own run length: drop ${name}`);
     if ((settings.temperature ?? DECODING_SETTINGS.temperature.default) === 0)
