@@ -3,7 +3,8 @@
 // namespace this script creates (iproute2: veth pairs, `tc netem` delay for a round trip of 0, 0.5
 // and 2 ms), the little model in this machine's own namespace. For each round trip: our big alone and
 // bild's defaults (`bild bench --big-rpc`), and llama.cpp's llama-completion and
-// llama-speculative-simple (draft model here, target on the same servers): tok/s end to end and
+// llama-speculative-simple (draft model here, and each of its n-gram drafters alone and beside it;
+// target on the same servers): tok/s end to end and
 // big-model calls per generated token. Everything it creates is removed at exit, Ctrl-C included.
 // Where the kernel lacks netem (the reference VM's: "Specified qdisc kind is unknown"), a proxy in
 // this namespace delays each message by half the round trip in each direction instead, on the same
@@ -12,7 +13,9 @@
 // (npm run build:native), ../shared (Python pair, dev prompts). Environment: RPC_LIMIT (prompts,
 // default 6), RPC_MAX_TOKENS (96), RPC_RTTS (ms, default "0 0.5 2"), RPC_OUT (bench-out/rpc),
 // RPC_GRID (bild's rows: `bild bench --grid` entries, default the defaults' own), RPC_ROUNDS (1: each
-// round runs every row once; the table gives each row's median).
+// round runs every row once; the table gives each row's median), RPC_ORACLE=1 (the bench's bounds
+// and replays too, priced by the calls measured over the servers: its table.md per round), RPC_NATIVE=0
+// (skip llama.cpp's rows).
 import {execFileSync, fork, spawn} from "node:child_process";
 import {existsSync, mkdirSync, readFileSync, writeFileSync} from "node:fs";
 import path from "node:path";
@@ -20,6 +23,7 @@ import {fileURLToPath} from "node:url";
 import {NativeTools, DEFAULT_NATIVE_BIN_DIR} from "../dist/src/eval/nativeTools.js";
 import {probeRpcServer} from "../dist/src/engine/rpc/probeRpcServer.js";
 import {parsePromptLines} from "../dist/src/eval/promptFile.js";
+import {NGRAM_TYPES} from "../dist/src/eval/benchRows.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const shared = fileURLToPath(new URL("../../shared/", import.meta.url));
@@ -28,6 +32,8 @@ const maxTokens = Number(process.env.RPC_MAX_TOKENS ?? "96");
 const rtts = (process.env.RPC_RTTS ?? "0 0.5 2").split(" ").map(Number);
 const rounds = Number(process.env.RPC_ROUNDS ?? "1");
 const grid = (process.env.RPC_GRID ?? "run-confidence=0.05 rollback-threshold=0 drafters=ngram+little").split(" ");
+const oracle = process.env.RPC_ORACLE === "1";
+const withNative = process.env.RPC_NATIVE !== "0";
 const out = path.resolve(process.env.RPC_OUT ?? `${root}bench-out/rpc`);
 const big = `${root}.cache/padded/py-big-x2.gguf`;
 const little = `${shared}models/py-little.gguf`;
@@ -162,7 +168,15 @@ const nativeRows = [
     ...[3, 8].map((draftMax) => ({
         name: `llama.cpp speculative, draft model n ${draftMax} (llama-speculative-simple)`,
         settings: {tool: "llama-speculative-simple", flashAttention: false, draftMax}
-    }))
+    })),
+    // Its n-gram drafters, alone and beside the draft model: fewer big calls where text repeats.
+    ...NGRAM_TYPES.flatMap((type) => [
+        {name: `llama.cpp speculative, ${type} (llama-speculative-simple)`, settings: {tool: "llama-speculative-simple", flashAttention: false, specType: type}},
+        {
+            name: `llama.cpp speculative, ${type} + draft model n 8 (llama-speculative-simple)`,
+            settings: {tool: "llama-speculative-simple", flashAttention: false, specType: `${type},draft-simple`, draftMax: 8}
+        }
+    ])
 ];
 
 mkdirSync(out, {recursive: true});
@@ -181,7 +195,7 @@ for (const rtt of rtts) {
     // Rounds alternate llama.cpp's rows and ours, so that a slow spell of a shared VM falls on both.
     for (let round = 1; round <= rounds; round++) {
         process.stderr.write(`\n== round trip ${rtt} ms (handshake ${measured.toFixed(2)} ms), round ${round} of ${rounds}\n`);
-        for (const row of nativeRows) {
+        for (const row of withNative ? nativeRows : []) {
             let tokens = 0, ms = 0, calls = 0;
             for (const {prompt} of prompts) {
                 const run = await native.generate(row.settings, prompt, maxTokens);
@@ -198,7 +212,7 @@ for (const rtt of rtts) {
         execFileSync(process.execPath, [
             `${root}dist/src/cli/main.cjs`, "bench", "--big", big, "--little", little, "--big-rpc", endpoints.join(","),
             "--big-threads", "1", "--little-threads", "1", "--context-size", "512",
-            "--prompts", promptFile, "--limit", String(limit), "--max-tokens", String(maxTokens), "--modes", "big", "bild", "--grid", ...grid, "--out", benchOut
+            "--prompts", promptFile, "--limit", String(limit), "--max-tokens", String(maxTokens), "--modes", "big", "bild", ...(oracle ? ["oracle"] : []), "--grid", ...grid, "--out", benchOut
         ], {stdio: ["ignore", "ignore", "inherit"], env: {...process.env, BILD_CPU_CHECK: "off"}});
         const bench = JSON.parse(readFileSync(path.join(benchOut, "results.json"), "utf8"));
         for (const row of bench.rows.filter((row) => !row.bound)) {
@@ -221,7 +235,7 @@ const median = (values) => {
 const rows = [...new Map(results.map((r) => [`${r.rtt} ${r.row}`, results.filter((s) => s.rtt === r.rtt && s.row === r.row)])).values()];
 // Ratios are taken within a round: rows measured minutes apart on a shared VM differ by ±10 %.
 const bestSpeculative = (run) => Math.max(...results.filter((r) => r.rtt === run.rtt && r.round === run.round && r.row.includes("speculative")).map((r) => r.tokensPerSecond));
-const ratios = (runs) => runs[0].row.startsWith("bild") ? runs.map((run) => `${(run.tokensPerSecond / bestSpeculative(run)).toFixed(2)}×`).join(", ") : "";
+const ratios = (runs) => withNative && runs[0].row.startsWith("bild") ? runs.map((run) => `${(run.tokensPerSecond / bestSpeculative(run)).toFixed(2)}×`).join(", ") : "";
 const table = ["| round trip | row | tok/s (median) | tok/s by round | ÷ llama.cpp's best speculative row, by round | big calls / token |", "| ---: | --- | ---: | --- | --- | ---: |",
     ...rows.map((runs) => `| ${runs[0].rtt} ms | ${runs[0].row} | ${median(runs.map((r) => r.tokensPerSecond)).toFixed(1)} | ${runs.map((r) => r.tokensPerSecond.toFixed(1)).join(", ")} | ${ratios(runs)} | ${median(runs.map((r) => r.bigCallsPerToken)).toFixed(2)} |`)].join("\n");
 writeFileSync(path.join(out, "table.md"), table + "\n");

@@ -10,7 +10,8 @@ import {DRAFTING_MODES} from "../decoding/modeTable.js";
 import type {NativeSettings} from "./nativeTools.js";
 
 /** llama.cpp's n-gram drafters (`--spec-type`), each with its default sizes. */
-const NGRAM_TYPES = ["ngram-simple", "ngram-map-k", "ngram-mod", "ngram-cache"];
+/** llama.cpp's n-gram drafter types (`--spec-type`) that the native rows run. */
+export const NGRAM_TYPES: readonly string[] = ["ngram-simple", "ngram-map-k", "ngram-mod", "ngram-cache"];
 
 /** Values to sweep per setting: every combination is one row (a rule's alternatives are not combined). */
 export type BenchGrid = Readonly<Partial<Record<SettingName, readonly GridValue[]>>>;
