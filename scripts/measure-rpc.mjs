@@ -12,7 +12,7 @@
 // Needs: the RPC addon (npm run build:addon), llama.cpp's tools with ggml-rpc-server
 // (npm run build:native), ../shared (Python pair, dev prompts). Environment: RPC_LIMIT (prompts,
 // default 6), RPC_MAX_TOKENS (96), RPC_RTTS (ms, default "0 0.5 2"), RPC_OUT (bench-out/rpc),
-// RPC_GRID (bild's rows: `bild bench --grid` entries, default the defaults' own), RPC_ROUNDS (1: each
+// RPC_GRID (bild's rows: `bild bench --grid` entries, default the defaults over rpc-servers), RPC_ROUNDS (1: each
 // round runs every row once; the table gives each row's median), RPC_ORACLE=1 (the bench's bounds
 // and replays too, priced by the calls measured over the servers: its table.md per round), RPC_NATIVE=0
 // (skip llama.cpp's rows).
@@ -24,6 +24,7 @@ import {NativeTools, DEFAULT_NATIVE_BIN_DIR} from "../dist/src/eval/nativeTools.
 import {probeRpcServer} from "../dist/src/engine/rpc/probeRpcServer.js";
 import {parsePromptLines} from "../dist/src/eval/promptFile.js";
 import {NGRAM_TYPES} from "../dist/src/eval/benchRows.js";
+import {DECODING_SETTINGS} from "../dist/src/decoding/settings/decodingSettings.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const shared = fileURLToPath(new URL("../../shared/", import.meta.url));
@@ -31,7 +32,10 @@ const limit = Number(process.env.RPC_LIMIT ?? "6");
 const maxTokens = Number(process.env.RPC_MAX_TOKENS ?? "96");
 const rtts = (process.env.RPC_RTTS ?? "0 0.5 2").split(" ").map(Number);
 const rounds = Number(process.env.RPC_ROUNDS ?? "1");
-const grid = (process.env.RPC_GRID ?? "run-confidence=0.05 rollback-threshold=0 drafters=ngram+little").split(" ");
+// The defaults over rpc-servers, named: a grid without a key would sweep the bench's own values for it.
+const {runConfidence, maxLittleTokens, drafters} = DECODING_SETTINGS;
+const grid = (process.env.RPC_GRID ??
+    `run-confidence=${runConfidence.rpcDefault} max-little-tokens=${maxLittleTokens.rpcDefault} rollback-threshold=0 drafters=${drafters.default}`).split(" ");
 const oracle = process.env.RPC_ORACLE === "1";
 const withNative = process.env.RPC_NATIVE !== "0";
 const out = path.resolve(process.env.RPC_OUT ?? `${root}bench-out/rpc`);

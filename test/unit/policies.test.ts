@@ -155,11 +155,17 @@ describe("planDecoding", () => {
         rejects({mode: "ngram", adaptiveRunLength: true}, /adaptiveRunLength applies to bild and speculative mode, not to ngram/);
     });
 
-    it("takes the rpc-servers' run limit where the big model is on them and nothing else sets it", () => {
+    it("takes the rpc-servers' run confidence and run limit where the big model is on them and nothing else sets them", () => {
         const runLimit = (options: GenerateOptions, placement: "local" | "rpc") =>
             (planDecoding(options, placement).rules!.fallback as DraftConfidencePolicy | ConfidenceFallbackPolicy).maxLittleTokens;
         assert.equal(runLimit({}, "local"), DECODING_SETTINGS.maxLittleTokens.default);
         assert.equal(runLimit({}, "rpc"), DECODING_SETTINGS.maxLittleTokens.rpcDefault);
+        const runConfidence = (options: GenerateOptions, placement: "local" | "rpc") => (planDecoding(options, placement).rules!.fallback as DraftConfidencePolicy).runConfidence;
+        assert.equal(runConfidence({}, "local"), DECODING_SETTINGS.runConfidence.default);
+        assert.equal(runConfidence({}, "rpc"), DECODING_SETTINGS.runConfidence.rpcDefault);
+        assert.equal(runConfidence({runConfidence: 0.3}, "rpc"), 0.3, "a given run confidence wins");
+        // Another alternative of the drafting rule given: the rpc run confidence is not added beside it.
+        assert.ok(planDecoding({fallbackThreshold: 0.4}, "rpc").rules!.fallback instanceof ConfidenceFallbackPolicy);
         assert.notEqual(DECODING_SETTINGS.maxLittleTokens.rpcDefault, DECODING_SETTINGS.maxLittleTokens.default);
         assert.equal(runLimit({fallbackThreshold: 0.4}, "rpc"), DECODING_SETTINGS.maxLittleTokens.rpcDefault, "the paper's rule too");
         assert.equal(runLimit({maxLittleTokens: 7}, "rpc"), 7, "a given limit wins");

@@ -99,10 +99,11 @@ export const DECODING_SETTINGS = {
      * BiLD's drafting rule (`DraftConfidencePolicy`): draft while the product of the run's
      * little-model top probabilities stays at or above this, and send the token that crosses it to
      * the big model instead of dropping it. Defaults to 0.05 unless `fallbackThreshold` is given:
-     * the fastest lossless rule measured on the bundled pair (docs/defaults.md).
+     * the fastest lossless rule measured on the bundled pair (docs/defaults.md); 0.02 where the big
+     * model is on rpc-servers, whose calls cost round trips, so longer runs pay (docs/rpc.md).
      */
     runConfidence: {
-        kind: "number", min: 0, max: 1, default: 0.05, metavar: "p", modes: BILD, rule: "drafting", server: "bild", short: "run",
+        kind: "number", min: 0, max: 1, default: 0.05, rpcDefault: 0.02, metavar: "p", modes: BILD, rule: "drafting", server: "bild", short: "run",
         doc: "BiLD: draft while the product of the little model's top probabilities stays ≥ p, and verify the token that crosses it"
     },
     /**
@@ -360,7 +361,8 @@ const RUN_SHAPES: readonly SettingName[] = ["maxLittleTokens", "adaptiveRunLengt
 
 /**
  * `settings` with the defaults of `placement` filled in where they differ from the plain ones and
- * the setting would take effect (a custom drafting policy decides its own run length).
+ * the setting would take effect: not where another alternative of its rule was chosen (a given
+ * `fallbackThreshold` leaves `runConfidence` out), and a custom drafting policy decides its own runs.
  */
 export function withPlacementDefaults(
     settings: DecodingSettings, placement: BigModelPlacement, custom: {readonly drafting?: unknown} = {}
@@ -368,8 +370,14 @@ export function withPlacementDefaults(
     if (placement === "local")
         return settings;
     const mode = modeOf(settings);
-    const filled = SETTING_NAMES.filter((name) => settings[name] === undefined && settingSpec(name).rpcDefault != null &&
-        takesEffect(name, settings, mode) && !(custom.drafting != null && RUN_SHAPES.includes(name)));
+    const chosen = new Set(SETTING_NAMES.filter((name) => settings[name] !== undefined && settings[name] !== false).map((name) => settingSpec(name).rule));
+    if (custom.drafting != null)
+        chosen.add("drafting");
+    const filled = SETTING_NAMES.filter((name) => {
+        const spec = settingSpec(name);
+        return settings[name] === undefined && spec.rpcDefault != null && takesEffect(name, settings, mode) &&
+            !(spec.rule != null && chosen.has(spec.rule)) && !(custom.drafting != null && RUN_SHAPES.includes(name));
+    });
     return filled.length === 0 ? settings : {...settings, ...Object.fromEntries(filled.map((name) => [name, settingSpec(name).rpcDefault]))};
 }
 
