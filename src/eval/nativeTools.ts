@@ -70,9 +70,12 @@ export type NativeModels = {
 /** One native generation: its text and what the tool itself timed (prompt and generation, no load). */
 export type NativeRun = {
     readonly text: string,
-    /** Tokens the tool generated (a speculative tool may pass the budget by part of a draft). */
+    /** Tokens timed: the budget, or all generated where the time past the budget is not known (`llama-speculative`, which may pass it by part of a draft). */
     readonly tokens: number,
+    /** The tool's own time for the prompt and those tokens. */
     readonly ms: number,
+    /** Tokens the tool generated, past the budget included; `drafted` and `accepted` (its own counts) are of these. */
+    readonly generated?: number,
     readonly drafted?: number,
     readonly accepted?: number
 };
@@ -145,19 +148,23 @@ export class NativeTools {
                 ? ["-md", m.little, "-td", String(m.littleThreads), "--spec-draft-n-max", String(settings.draftMax), "--spec-draft-p-min", "0",
                     ...(onRpc(m) ? ["-ngld", "0"] : [])]
                 : []),
-            ...(settings.tool === "llama-speculative-simple" ? ["--spec-type", settings.specType ?? "draft-simple"] : [])
+            // Every log entry as a time-stamped JSON line, the generated pieces included: see timeAfterBudget.
+            ...(settings.tool === "llama-speculative-simple" ? ["--spec-type", settings.specType ?? "draft-simple", "--log-jsonl"] : [])
         ];
-        const {stdout, stderr} = await this.#run(settings.tool, [...common, ...draft]);
-        const [decodedTokens, decodedSeconds] = readLog(stderr, /decoded\s+(\d+) tokens in\s+([\d.]+) seconds/, "decoded … tokens in");
-        const [encodedSeconds] = readLog(stderr, /encoded\s+\d+ tokens in\s+([\d.]+) seconds/, "encoded … tokens in");
+        const output = await this.#run(settings.tool, [...common, ...draft]);
+        const {stdout, stderr, pieces} = settings.tool === "llama-speculative-simple" ? readJsonLog(output.stdout, output.stderr) : {...output, pieces: []};
+        const [generated, decodedSeconds] = readLog(stderr, /decoded\s+(\d+) tokens in\s+([\d.]+) seconds/, "decoded … tokens in");
+        const [promptTokens, encodedSeconds] = readLog(stderr, /encoded\s+(\d+) tokens in\s+([\d.]+) seconds/, "encoded … tokens in");
+        const msAfter = timeAfterBudget(pieces, promptTokens!, generated!, maxTokens);
         // These tools echo the prompt (detokenized, BOS included) before the generation.
         const start = stdout.indexOf(prompt);
         if (start < 0)
             throw new Error(`${settings.tool}'s output does not start with the prompt: cannot tell the generation apart`);
         return {
             text: stdout.slice(start + prompt.length),
-            tokens: decodedTokens!,
-            ms: 1000 * (encodedSeconds! + decodedSeconds!),
+            tokens: msAfter == null ? generated! : maxTokens,
+            ms: 1000 * (encodedSeconds! + decodedSeconds!) - (msAfter ?? 0),
+            generated: generated!,
             drafted: readLog(stderr, /n_drafted\s*=\s*(\d+)/, "n_drafted")[0],
             accepted: readLog(stderr, /n_accept\s*=\s*(\d+)/, "n_accept")[0]
         };
@@ -167,8 +174,8 @@ export class NativeTools {
         try {
             return await run(path.join(this.#binDir, tool), args, {timeout: RUN_TIMEOUT_MS, maxBuffer: 64 * 2 ** 20, encoding: "utf8"});
         } catch (error) {
-            const stderr = (error as {stderr?: string}).stderr ?? "";
-            throw new Error(`${tool} failed: ${lastLine(stderr) || (error as Error).message}`);
+            const {stdout = "", stderr = ""} = error as {stdout?: string, stderr?: string};
+            throw new Error(`${tool} failed: ${lastLine(stderr) || lastLine(readJsonLog(stdout, "").stderr) || (error as Error).message}`);
         }
     }
 }
@@ -185,6 +192,51 @@ function readLog(text: string, pattern: RegExp, line: string): number[] {
     if (match == null)
         throw new MissingTimingError(line);
     return match.slice(1).map(Number);
+}
+
+/** A piece of a tool's standard output and when it was logged (µs from the tool's start). */
+type LoggedPiece = {readonly text: string, readonly us: number};
+
+/**
+ * A tool's `--log-jsonl` output read back into its two plain streams (the tool writes every entry
+ * to standard output then; lines that are not log entries are left out) and the pieces of the first
+ * with their times.
+ */
+function readJsonLog(output: string, stderr: string): {stdout: string, stderr: string, pieces: LoggedPiece[]} {
+    const pieces: LoggedPiece[] = [];
+    let log = stderr;
+    for (const line of output.split("\n")) {
+        let entry: {type?: unknown, level?: unknown, msg?: unknown, time?: unknown};
+        try {
+            entry = JSON.parse(line) as typeof entry;
+        } catch {
+            continue;
+        }
+        if (entry.type !== "log" || typeof entry.msg !== "string")
+            continue;
+        if (entry.level === "none")
+            pieces.push({text: entry.msg, us: Number(entry.time)});
+        else
+            log += entry.msg;
+    }
+    return {stdout: pieces.map((piece) => piece.text).join(""), stderr: log, pieces};
+}
+
+/**
+ * `llama-speculative-simple` passes the budget: it caps each draft at the tokens left minus one, so
+ * its rounds land on the budget, and then runs one more round, whose cap of 0 its drafters read as
+ * none (examples/speculative-simple: `n_draft_max`; common/speculative.cpp: `dp.n_max > 0`). An
+ * n-gram drafter fills that round with up to 64 tokens for one big call, so timing the budget's
+ * share of the whole run credits the tool with a cheap tail our rows never write (a third more
+ * tokens per second on looping text). It logs "\n\n", each prompt token, then each generated token
+ * as its round ends: the time from the budget's last token to the last one generated is the rounds
+ * past the budget. Undefined when the budget was not passed or the pieces do not add up.
+ */
+function timeAfterBudget(pieces: readonly LoggedPiece[], promptTokens: number, generated: number, budget: number): number | undefined {
+    const output = pieces.slice(1 + promptTokens, 1 + promptTokens + generated);
+    if (generated <= budget || output.length !== generated)
+        return undefined;
+    return (output[generated - 1]!.us - output[budget - 1]!.us) / 1000;
 }
 
 const onRpc = (models: NativeModels) => models.bigRpc != null && models.bigRpc.length > 0;

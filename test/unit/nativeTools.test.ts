@@ -28,9 +28,28 @@ echo "0.01.749.112 I n_drafted = 35" >&2
 echo "0.01.749.126 I n_accept  = 24" >&2
 `;
 
+type LogEntry = {readonly level: "none" | "info", readonly msg: string, readonly time: number};
+
+/** A stand-in for llama-speculative-simple, which bild runs with `--log-jsonl`: every entry a JSON line on standard output. */
+const jsonLogTool = (entries: readonly LogEntry[]) => `#!/bin/sh
+printf '%s\\n' "$@" > "$0.args"
+cat <<'EOF'
+{"type":"fit_memory_breakdown","data":{}}
+${entries.map((entry) => JSON.stringify({type: "log", ...entry})).join("\n")}
+EOF
+`;
+const timings = (encoded: number, decoded: number, drafted: number, accepted: number, time: number): LogEntry[] => [
+    `encoded  ${encoded} tokens in    0.824 seconds, speed:  358.012 t/s`, `decoded   ${decoded} tokens in    0.176 seconds, speed:   57.917 t/s`,
+    `n_draft   = 3`, `n_drafted = ${drafted}`, `n_accept  = ${accepted}`
+].map((msg) => ({level: "info", msg: `${msg}\n`, time}));
+const SPECULATIVE_SIMPLE = jsonLogTool([
+    ...[["\n\n", 1], ["<|bos|>", 2], ["x", 2], [" = 1\n", 3]].map(([msg, time]) => ({level: "none" as const, msg: msg as string, time: time as number})),
+    ...timings(295, 10, 35, 24, 4)
+]);
+
 /** Writes stand-ins for the three tools into `dir`: `completion` for llama-completion, a speculative one for the others. */
 async function writeTools(dir: string, completion: string): Promise<void> {
-    for (const [tool, script] of [["llama-completion", completion], ["llama-speculative-simple", speculative("x")], ["llama-speculative", speculative("x")]] as const) {
+    for (const [tool, script] of [["llama-completion", completion], ["llama-speculative-simple", SPECULATIVE_SIMPLE], ["llama-speculative", speculative("x")]] as const) {
         await writeFile(path.join(dir, tool), script);
         await chmod(path.join(dir, tool), 0o755);
     }
@@ -72,6 +91,35 @@ describe("llama.cpp's own tools as bench rows", () => {
         const args = (await readFile(path.join(dir, "llama-speculative-simple.args"), "utf8")).split("\n");
         const after = (flag: string) => args[args.indexOf(flag) + 1];
         assert.deepEqual([after("-md"), after("-td"), after("--spec-draft-n-max"), after("--spec-type"), after("-fa")], ["little.gguf", "1", "3", "draft-simple", "on"]);
+    });
+
+    it("times llama-speculative-simple to the budget's last token, not the round it runs past the budget", async () => {
+        const past = await mkdtemp(path.join(os.tmpdir(), "bild-native-past-"));
+        try {
+            // The tool's log: "\n\n", the prompt's 2 tokens, then 4 generated tokens logged as their rounds
+            // end (2, then 1 reaching the budget of 3, then 1 more 31.096 ms later).
+            const script = jsonLogTool([
+                {level: "info", msg: "common_speculative_init_result: loading draft model\n", time: 100},
+                ...[["\n\n", 150], ["<|bos|>", 151], ["x", 151], [" =", 9000], [" 1", 9001], ["\n", 20_500], ["y", 51_596], ["\n\n", 51_700]]
+                    .map(([msg, time]) => ({level: "none" as const, msg: msg as string, time: time as number})),
+                ...timings(2, 4, 70, 66, 51_701)
+            ]);
+            await writeTools(past, COMPLETION);
+            await writeFile(path.join(past, "llama-speculative-simple"), script);
+            const tools = await NativeTools.find(past, MODELS) as NativeTools;
+            const run = await tools.generate({tool: "llama-speculative-simple", flashAttention: false, specType: "ngram-mod,draft-simple", draftMax: 8}, "x", 3);
+            assert.equal(run.text, " = 1\ny\n\n");
+            assert.deepEqual([run.tokens, run.generated, run.drafted, run.accepted], [3, 4, 70, 66]);
+            assert.ok(Math.abs(run.ms - (1000 * (0.824 + 0.176) - 31.096)) < 1e-6, `${run.ms}`);
+            const args = (await readFile(path.join(past, "llama-speculative-simple.args"), "utf8")).split("\n");
+            assert.ok(args.includes("--log-jsonl"));
+            // A budget it did not pass: the whole run, as the tool timed it.
+            const whole = await tools.generate({tool: "llama-speculative-simple", flashAttention: false, specType: "ngram-mod", draftMax: 8}, "x", 4);
+            assert.deepEqual([whole.tokens, whole.generated], [4, 4]);
+            assert.ok(Math.abs(whole.ms - 1000) < 1e-6);
+        } finally {
+            await rm(past, {recursive: true, force: true});
+        }
     });
 
     it("passes our sampling and penalty settings as llama.cpp's flags, its defaults written out, and n-gram types without the draft model", async () => {
