@@ -44,7 +44,7 @@ export function addModelOptions(command: Command): Command {
         .addOption(new Option("--batch-size <n>", "largest llama.cpp batch").argParser(parsePositiveInteger).default(DEFAULT_BATCH_SIZE))
         .addOption(new Option("--gpu <backend>", "llama.cpp's backend: auto picks a GPU build that works here, else the CPU").choices(GPU_CHOICES).default(DEFAULT_GPU))
         .addOption(new Option("--flash-attention <when>",
-            "llama.cpp's flash attention; auto: on the CPU the faster of on and off, timed once per model file, threads and CPU (about a second) and cached; on a GPU llama.cpp's choice")
+            "llama.cpp's flash attention; auto: on the CPU on unless off is clearly faster, timed once per model file, threads and CPU (about a second) and cached; on a GPU llama.cpp's choice")
             .choices(["auto", "on", "off"]).default("auto"))
         .addOption(new Option("--big-rpc <host:port,...>", "put the big model's layers on these llama.cpp rpc-servers (docs/rpc.md); the little model stays here")
             .argParser((text: string) => parseRpcEndpoints(text, "--big-rpc")))

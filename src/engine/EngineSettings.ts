@@ -47,7 +47,7 @@ export type EngineSettings = {
     /**
      * llama.cpp's flash attention: on (`true`), off (`false`) or `"auto"`, the default: on a GPU
      * backend llama.cpp's own choice; on the CPU, where which is faster differs between processors
-     * (docs/defaults.md), whichever ran a call of `attentionProbeTokens` faster, timed once per model
+     * (docs/defaults.md), on unless off ran a call of `attentionProbeTokens` more than 4 % faster, timed once per model
      * file, threads and CPU (about a second) and cached (`chooseFlashAttention`).
      */
     readonly flashAttention?: "auto" | boolean,

@@ -40,7 +40,7 @@ describe("flash attention chosen by measurement on the CPU (bundled little model
         assert.equal(first.choice.by, "measured");
         assert.deepEqual(first.timed, [model]);
         assert.ok(first.choice.msOn! > 0 && first.choice.msOff! > 0);
-        assert.equal(first.choice.enabled, first.choice.msOn! < first.choice.msOff!, "the faster one is chosen");
+        assert.equal(first.choice.enabled, first.choice.msOff! >= 0.96 * first.choice.msOn!, "on unless off is more than 4 % faster");
         assert.equal(await cachedEntries(), 1);
 
         const second = await load({flashAttention: "auto"});
