@@ -227,7 +227,7 @@ function readJsonLog(output: string, stderr: string): {stdout: string, stderr: s
  * its rounds land on the budget, and then runs one more round, whose cap of 0 its drafters read as
  * none (examples/speculative-simple: `n_draft_max`; common/speculative.cpp: `dp.n_max > 0`). An
  * n-gram drafter fills that round with up to 64 tokens for one big call, so timing the budget's
- * share of the whole run credits the tool with a cheap tail our rows never write (a third more
+ * share of the whole run credits the tool with a cheap tail our rows never write (up to 1.5× its
  * tokens per second on looping text). It logs "\n\n", each prompt token, then each generated token
  * as its round ends: the time from the budget's last token to the last one generated is the rounds
  * past the budget. Undefined when the budget was not passed or the pieces do not add up.
