@@ -204,12 +204,13 @@ for (const rtt of rtts) {
             for (const {prompt} of prompts) {
                 // Timed to the budget; its counts are of all it generated (llama-speculative-simple runs a round past the budget).
                 const run = await native.generate(row.settings, prompt, maxTokens);
+                const all = run.generated ?? run.tokens;
                 tokens += run.tokens;
                 ms += run.ms;
-                generated += run.generated ?? run.tokens;
+                generated += all;
                 // Each round of the speculative tool is one target call that keeps its accepted drafts
                 // and adds one token; the plain tool calls the model once per token.
-                calls += 1 + (run.generated ?? run.tokens) - (run.accepted ?? 0);
+                calls += 1 + all - (run.accepted ?? 0);
             }
             results.push({rtt, round, handshakeMs: measured, row: row.name, tokensPerSecond: tokens / ms * 1000, bigCallsPerToken: calls / generated});
             process.stderr.write(`${row.name}: ${(tokens / ms * 1000).toFixed(1)} tok/s\n`);
