@@ -17,6 +17,7 @@ export type BenchCliOptions = {
     nativeBin?: string,
     maxTokens?: number,
     limit?: number,
+    rounds?: number,
     grid?: string[]
 };
 
@@ -29,6 +30,8 @@ export function addBenchOptions(command: Command): Command {
     return command
         .addOption(new Option("--prompts <file>", "JSON Lines prompts: {\"id\", \"prompt\", \"reference\"} per line (required)"))
         .addOption(new Option("--limit <n>", "use only the first n prompts").argParser(parsePositiveInteger))
+        .addOption(new Option("--rounds <n>", "run every row's prompts n times, llama.cpp's tools and this process's rows in turn each time; " +
+            "speeds pool the rounds, and the table shows each").argParser(parsePositiveInteger).default(1))
         .addOption(new Option("--native-bin <dir>", "folder of llama.cpp's own tools for the native-* rows").default(DEFAULT_NATIVE_BIN_DIR, "what `npm run build:native` builds"))
         .addOption(new Option("--grid <key=values...>", `settings to sweep, one row per combination (default: ${gridText(DEFAULT_BENCH_GRID)})`));
 }
@@ -78,8 +81,9 @@ export async function runBenchFromOptions(
             } else
                 native = found;
         }
-        const progress = startProgress(rows.length * prompts.length, label);
-        const output = await runBench({pair, prompts, rows, maxTokens: benchMaxTokens(options), native, onProgress: progress.tick})
+        const rounds = options.rounds ?? 1;
+        const progress = startProgress(rows.length * prompts.length * rounds, label);
+        const output = await runBench({pair, prompts, rows, maxTokens: benchMaxTokens(options), rounds, native, onProgress: progress.tick})
             .finally(() => progress.stop());
         return {output, prompts, threads: {big: pair.big.threads, little: pair.little.threads}, flashAttention: {big: pair.big.flashAttention, little: pair.little.flashAttention}};
     } finally {

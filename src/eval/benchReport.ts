@@ -9,8 +9,9 @@ const signed = (value: number) => `${value >= 0 ? "+" : ""}${value.toFixed(2)}`;
  */
 export function markdownTable(rows: readonly BenchRow[]): string {
     const overNative = rows.some((row) => row.speedupOverNativeBig != null);
+    const byRound = rows.some((row) => row.roundTokensPerSecond != null);
     const header = [
-        "row", "tok/s", "speed-up", ...(overNative ? ["× native-big"] : []), "repeat %", "median ms", "total s", "ROUGE-L", "Δ ROUGE-L", "BLEU", "ROUGE-L vs big",
+        "row", "tok/s", ...(byRound ? ["tok/s by round"] : []), "speed-up", ...(overNative ? ["× native-big"] : []), "repeat %", "median ms", "total s", "ROUGE-L", "Δ ROUGE-L", "BLEU", "ROUGE-L vs big",
         "identical %", "prefix %", "−log p_big", "little %", "accepted %", "fallbacks", "rollbacks", "tok/big call", "discarded", "own %"
     ];
     const lines = [
@@ -21,6 +22,7 @@ export function markdownTable(rows: readonly BenchRow[]): string {
         lines.push(row.error != null ? `| ${row.name} | failed: ${row.error.replaceAll("|", "/")} |${" |".repeat(header.length - 2)}` : `| ${[
             row.bound ? `*${row.name}*` : row.best != null ? `**${row.name}** (best ${row.best})` : row.name,
             fixed(row.tokensPerSecond, 1),
+            ...(byRound ? [row.roundTokensPerSecond?.map((value) => fixed(value, 1)).join(" · ") ?? ""] : []),
             `${row.speedup.toFixed(2)}×`,
             ...(overNative ? [row.speedupOverNativeBig == null ? "" : `${row.speedupOverNativeBig.toFixed(2)}×`] : []),
             fixed(row.repeatPct, 1),

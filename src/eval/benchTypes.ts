@@ -35,6 +35,8 @@ export const isDecoderRow = (spec: BenchRowSpec): spec is Extract<BenchRowSpec, 
 export type BenchRecord = {
     row: string,
     promptId: string,
+    /** Which of the bench's rounds ran it, from 0 (bounds are priced on round 0's big runs). */
+    round: number,
     ms: number,
     tokens: Token[],
     text: string,
@@ -65,6 +67,8 @@ export type BenchRow = {
     totalMs: number,
     medianMs: number,
     tokensPerSecond: number,
+    /** With more than one round: the row's tokens/s in each (`tokensPerSecond` pools them). */
+    roundTokensPerSecond?: number[],
     /** Tokens/s over the baseline row's (the big row; for sampled rows the big row sampled alike), both measured in this run. */
     speedup: number,
     /** The row `speedup` is relative to. */

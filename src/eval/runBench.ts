@@ -33,6 +33,12 @@ export type BenchInput = {
     readonly prompts: readonly EvalPrompt[],
     readonly rows: readonly BenchRowSpec[],
     readonly maxTokens: number,
+    /**
+     * How many times every phase runs, in turn (llama.cpp's tools, ours, llama.cpp's, ours, ...);
+     * default 1. This VM's speed drifts by up to ±20 % over minutes, and a single pair of phases puts
+     * all of one side's rows in one stretch of it: rounds spread both sides over several.
+     */
+    readonly rounds?: number,
     /** llama.cpp's own tools, for `native-*` rows. */
     readonly native?: NativeTools,
     /** Called after each (row, prompt) run, for a progress bar. */
@@ -45,7 +51,7 @@ export type BenchOutput = {
     readonly costCurves: {readonly little: CallCostCurve, readonly big: CallCostCurve}
 };
 
-type RawRun = Pick<BenchRecord, "row" | "promptId" | "ms" | "tokens" | "text" | "stats" | "drafts"> & {
+type RawRun = Pick<BenchRecord, "row" | "promptId" | "round" | "ms" | "tokens" | "text" | "stats" | "drafts"> & {
     /** The tokens are our tokenizer's reading of a native tool's text, not the tokens it generated. */
     retokenized?: boolean
 };
@@ -53,8 +59,8 @@ type RawRun = Pick<BenchRecord, "row" | "promptId" | "ms" | "tokens" | "text" | 
 /**
  * Runs every row on every prompt, rows interleaved per prompt (in an order rotated from prompt to
  * prompt) so that machine noise hits all rows alike, after one warm-up pass: llama.cpp's tools in a
- * first phase, this process's rows in a second. Every
- * run starts from empty caches and pays for its prompt. The `big` row must be among `rows`.
+ * first phase, this process's rows in a second, the pair of phases `rounds` times. Every run starts
+ * from empty caches and pays for its prompt. The `big` row must be among `rows`.
  */
 export async function runBench(input: BenchInput): Promise<BenchOutput> {
     const {pair, prompts, rows, maxTokens, native} = input;
@@ -84,12 +90,12 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
         return otherAttention.decoder;
     };
     try {
-        const run = async (spec: BenchRowSpec, prompt: EvalPrompt, tokens: number): Promise<RawRun> => {
+        const run = async (spec: BenchRowSpec, prompt: EvalPrompt, tokens: number, round: number): Promise<RawRun> => {
             if (spec.mode === "peer") {
                 const start = performance.now();
                 const generated = await peer!.generate(promptTokens.get(prompt.id)!, tokens, spec.settings);
                 const ms = performance.now() - start;
-                return {row: spec.name, promptId: prompt.id, ms, tokens: generated, text: pair.tokenizer.decode(generated)};
+                return {row: spec.name, promptId: prompt.id, round, ms, tokens: generated, text: pair.tokenizer.decode(generated)};
             }
             if (isNativeRow(spec)) {
                 if (native == null)
@@ -100,7 +106,7 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
                 const kept = pair.tokenizer.encode(generated.text).slice(0, tokens);
                 const {drafted, accepted} = generated;
                 return {
-                    row: spec.name, promptId: prompt.id, ms: generated.ms * Math.min(1, tokens / Math.max(generated.tokens, 1)),
+                    row: spec.name, promptId: prompt.id, round, ms: generated.ms * Math.min(1, tokens / Math.max(generated.tokens, 1)),
                     tokens: kept, text: pair.tokenizer.decode(kept), retokenized: true, ...(drafted != null && accepted != null ? {drafts: {drafted, accepted}} : {})
                 };
             }
@@ -108,17 +114,17 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
             await rowDecoder.clearCache();
             // Nothing learnt in another run drafts this one (llama.cpp's tools start each prompt afresh too).
             const result = await rowDecoder.generate(prompt.prompt, {...spec.settings, maxTokens: tokens, ngramMemory: new NgramMemory()});
-            return {row: spec.name, promptId: prompt.id, ms: result.stats.totalMs, tokens: result.tokens, text: result.text, stats: result.stats};
+            return {row: spec.name, promptId: prompt.id, round, ms: result.stats.totalMs, tokens: result.tokens, text: result.text, stats: result.stats};
         };
 
         // A row of another program (the peer, a native tool) that fails is recorded as failed and
         // not run again; the bench goes on. Our own rows' failures are bugs and end the bench.
         const failures = new Map<string, string>();
-        const attempt = async (spec: BenchRowSpec, prompt: EvalPrompt, tokens: number): Promise<RawRun | undefined> => {
+        const attempt = async (spec: BenchRowSpec, prompt: EvalPrompt, tokens: number, round: number): Promise<RawRun | undefined> => {
             if (failures.has(spec.name))
                 return undefined;
             try {
-                return await run(spec, prompt, tokens);
+                return await run(spec, prompt, tokens, round);
             } catch (error) {
                 if (!isExternalMode(spec.mode))
                     throw error;
@@ -130,17 +136,19 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
         // process is ~20 % slower for seconds, while native runs do not mind what ran before them
         // (`npm run measure:interference`), so interleaving the two would penalise ours alone.
         const runs: RawRun[] = [];
-        for (const phase of [rows.filter(isNativeRow), rows.filter((row) => !isNativeRow(row))].filter((phase) => phase.length > 0)) {
-            for (const spec of phase)
-                await attempt(spec, prompts[0]!, Math.min(WARM_UP_TOKENS, maxTokens));
-            for (const [index, prompt] of prompts.entries())
-                for (let k = 0; k < phase.length; k++) {
-                    const done = await attempt(phase[(index + k) % phase.length]!, prompt, maxTokens);
-                    if (done != null)
-                        runs.push(done);
-                    input.onProgress?.();
-                }
-        }
+        const phases = [rows.filter(isNativeRow), rows.filter((row) => !isNativeRow(row))].filter((phase) => phase.length > 0);
+        for (let round = 0; round < (input.rounds ?? 1); round++)
+            for (const phase of phases) {
+                for (const spec of phase)
+                    await attempt(spec, prompts[0]!, Math.min(WARM_UP_TOKENS, maxTokens), round);
+                for (const [index, prompt] of prompts.entries())
+                    for (let k = 0; k < phase.length; k++) {
+                        const done = await attempt(phase[(index + k) % phase.length]!, prompt, maxTokens, round);
+                        if (done != null)
+                            runs.push(done);
+                        input.onProgress?.();
+                    }
+            }
         // A failed row keeps no partial results: its speed would be over other prompts than the rest's.
         const kept = runs.filter((done) => !failures.has(done.row));
 
@@ -156,7 +164,7 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
         const decoderRows = rows.filter(isDecoderRow);
         const ngramsOf = (values: readonly (number | undefined)[]) => [...new Set(values.filter((n): n is number => n != null && n > 0))].sort();
         const oracles = await boundRuns({
-            bigRecords: records.filter((record) => record.row === bigSpec.name), bigSettings: bigSpec.settings as DecodingSettings,
+            bigRecords: records.filter((record) => record.row === bigSpec.name && record.round === 0), bigSettings: bigSpec.settings as DecodingSettings,
             promptTokens, bigScorer, littleScorer, codec: pair.tokenizer, contextSize: pair.contextSize, bigPlacement: bigPlacementOf(pair), costCurves,
             lookupNgrams: ngramsOf(decoderRows.filter((row) => row.mode === "lookup").map((row) => row.settings.lookupNgram ?? DECODING_SETTINGS.lookupNgram.default)),
             lookupFirstNgrams: ngramsOf(decoderRows.filter((row) => row.mode === "bild" && drafterChain(row.settings).includes("lookup"))
@@ -186,11 +194,13 @@ async function scoreRuns(
     bigScorer: ModelSequence
 ): Promise<BenchRecord[]> {
     const promptsById = new Map(prompts.map((prompt) => [prompt.id, prompt]));
-    const bigRuns = new Map(runs.filter((run) => run.row === bigRow).map((run) => [run.promptId, run]));
+    // Each run is compared with the big row's run of its own round (sampled runs draw alike in every round).
+    const roundPrompt = (run: RawRun) => `${run.round}/${run.promptId}`;
+    const bigRuns = new Map(runs.filter((run) => run.row === bigRow).map((run) => [roundPrompt(run), run]));
     const records: BenchRecord[] = [];
     for (const {retokenized, ...run} of runs) {
         const prompt = promptsById.get(run.promptId)!;
-        const big = bigRuns.get(run.promptId)!;
+        const big = bigRuns.get(roundPrompt(run))!;
         // Text can be tokenized more than one way ("\n\n " as one token or two): a native tool's
         // text equal to big's is big's greedy tokens; other text keeps our reading of it.
         if (retokenized === true && run.text === big.text)
@@ -257,10 +267,12 @@ function aggregateRows(
         const totalMs = sum(mine.map((record) => record.ms));
         const stats = mine.map((record) => record.stats).filter((s) => s != null);
         const bigCalls = sum(stats.map((s) => s.bigCalls));
+        const rounds = [...new Set(mine.map((record) => record.round))].sort((a, b) => a - b);
         const row: BenchRow = {
-            name, mode, settings, bound: mode === "oracle", prompts: mine.length, tokens, totalMs,
+            name, mode, settings, bound: mode === "oracle", prompts: new Set(mine.map((record) => record.promptId)).size, tokens, totalMs,
             medianMs: median(mine.map((record) => record.ms)),
-            tokensPerSecond: tokens / (totalMs / 1000),
+            tokensPerSecond: tokensPerSecond(mine),
+            ...(rounds.length > 1 ? {roundTokensPerSecond: rounds.map((round) => tokensPerSecond(mine.filter((record) => record.round === round)))} : {}),
             speedup: 1,
             baseline,
             rougeL: mean(mine.map((record) => record.rougeL)),
@@ -338,5 +350,7 @@ function median(values: readonly number[]): number {
     return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+const tokensPerSecond = (records: readonly BenchRecord[]) =>
+    sum(records.map((record) => record.tokens.length)) / (sum(records.map((record) => record.ms)) / 1000);
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 const mean = (values: readonly number[]) => values.length === 0 ? Number.NaN : sum(values) / values.length;

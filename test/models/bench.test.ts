@@ -118,22 +118,38 @@ describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long 
                 assert.ok(Math.abs(row.speedupOverNativeBig! - row.tokensPerSecond / fastestNativeBig) < 1e-9, row.name);
         });
 
-    it("applies a repetition penalty to every row: lossless rows write the penalised big output (native-big too, when built)", async () => {
+    it("applies a repetition penalty to every row: lossless rows write the penalised big output (native-big too, when built); " +
+        "--rounds runs the phases in turn and reports each round", async () => {
         const out = path.join(folder, "penalty");
         const modes = ["bild", "lookup", "peer", ...(nativeToolsBuilt ? ["native-big"] : [])];
         const run = await runCli([
             "bench", "--big", BUNDLED_PAIR.big, "--little", BUNDLED_PAIR.little, "--prompts", FIXTURE_PROMPTS, "--limit", "2", "--max-tokens", "24",
-            "--modes", ...modes, "--grid", "run-confidence=0.05", "rollback-threshold=0", "lookup-ngram=2", "--repeat-penalty", "1.3", "--out", out
+            "--modes", ...modes, "--grid", "run-confidence=0.05", "rollback-threshold=0", "lookup-ngram=2", "--repeat-penalty", "1.3", "--rounds", "2", "--out", out
         ]);
         assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stdout, /^\| row \| tok\/s \| tok\/s by round \| speed-up/);
         const results = JSON.parse(await readFile(path.join(out, "results.json"), "utf8"));
         assert.deepEqual(results.settings.penalty, {repeatPenalty: 1.3});
-        const rows: (Row & {settings: {repeatPenalty?: number, decoding?: {repeatPenalty?: number}}})[] = results.rows;
+        assert.equal(results.settings.rounds, 2);
+        const rows: (Row & {settings: {repeatPenalty?: number, decoding?: {repeatPenalty?: number}}, roundTokensPerSecond?: number[]})[] = results.rows;
         assert.ok(!rows.some((row) => row.mode === "peer"), "node-llama-cpp's speculative decoding has no llama.cpp penalty: left out");
         for (const row of rows.filter((row) => !row.bound)) {
             assert.equal(row.settings.repeatPenalty ?? row.settings.decoding?.repeatPenalty, 1.3, row.name);
             assert.equal(row.exactMatchPct, 100, `${row.name} writes the penalised big output`);
+            assert.equal(row.prompts, 2, row.name);
+            assert.equal(row.roundTokensPerSecond?.length, 2, row.name);
+            assert.ok(row.roundTokensPerSecond.every((speed) => speed > 0), row.name);
         }
+        // Bounds are priced once, on the first round's big runs.
+        for (const row of rows.filter((row) => row.bound))
+            assert.equal(row.roundTokensPerSecond, undefined, row.name);
+        // Every row ran each prompt once per round, in the order: llama.cpp's phase, ours, then the next round.
+        const records: {row: string, round: number}[] = results.records.filter((record: {row: string}) => rows.find((row) => row.name === record.row)?.bound === false);
+        const phaseOf = (record: {row: string, round: number}) => 2 * record.round + (record.row.startsWith("native") ? 0 : 1);
+        for (let i = 1; i < records.length; i++)
+            assert.ok(phaseOf(records[i - 1]!) <= phaseOf(records[i]!), `${records[i]!.row} round ${records[i]!.round} ran after ${records[i - 1]!.row} round ${records[i - 1]!.round}`);
+        for (const row of rows.filter((row) => !row.bound))
+            assert.deepEqual(records.filter((record) => record.row === row.name).map((record) => record.round), [0, 0, 1, 1], row.name);
     });
 
     it("names the line of a malformed prompt file and exits with code 2", async () => {

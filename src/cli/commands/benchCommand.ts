@@ -60,7 +60,7 @@ async function runBenchCommand(options: BenchCommandOptions): Promise<void> {
         models: {big: options.big, little: options.little},
         settings: {
             threads,
-            contextSize: options.contextSize, batchSize: options.batchSize, flashAttention, maxTokens, prompts: prompts.length,
+            contextSize: options.contextSize, batchSize: options.batchSize, flashAttention, maxTokens, prompts: prompts.length, rounds: options.rounds,
             promptFile: options.prompts, sampling, penalty
         },
         costCurves: output.costCurves,
