@@ -267,12 +267,20 @@ function aggregateRows(
         const totalMs = sum(mine.map((record) => record.ms));
         const stats = mine.map((record) => record.stats).filter((s) => s != null);
         const bigCalls = sum(stats.map((s) => s.bigCalls));
-        const rounds = [...new Set(mine.map((record) => record.round))].sort((a, b) => a - b);
+        const byRound = new Map<number, BenchRecord[]>();
+        for (const record of mine) {
+            const group = byRound.get(record.round);
+            if (group == null)
+                byRound.set(record.round, [record]);
+            else
+                group.push(record);
+        }
         const row: BenchRow = {
             name, mode, settings, bound: mode === "oracle", prompts: new Set(mine.map((record) => record.promptId)).size, tokens, totalMs,
             medianMs: median(mine.map((record) => record.ms)),
-            tokensPerSecond: tokensPerSecond(mine),
-            ...(rounds.length > 1 ? {roundTokensPerSecond: rounds.map((round) => tokensPerSecond(mine.filter((record) => record.round === round)))} : {}),
+            tokensPerSecond: tokens / (totalMs / 1000),
+            // Records are in the order they ran, so the groups are in round order.
+            ...(byRound.size > 1 ? {roundTokensPerSecond: [...byRound.values()].map(roundTokensPerSecond)} : {}),
             speedup: 1,
             baseline,
             rougeL: mean(mine.map((record) => record.rougeL)),
@@ -350,7 +358,7 @@ function median(values: readonly number[]): number {
     return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-const tokensPerSecond = (records: readonly BenchRecord[]) =>
+const roundTokensPerSecond = (records: readonly BenchRecord[]) =>
     sum(records.map((record) => record.tokens.length)) / (sum(records.map((record) => record.ms)) / 1000);
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 const mean = (values: readonly number[]) => values.length === 0 ? Number.NaN : sum(values) / values.length;
