@@ -30,7 +30,7 @@ export function addBenchOptions(command: Command): Command {
     return command
         .addOption(new Option("--prompts <file>", "JSON Lines prompts: {\"id\", \"prompt\", \"reference\"} per line (required)"))
         .addOption(new Option("--limit <n>", "use only the first n prompts").argParser(parsePositiveInteger))
-        .addOption(new Option("--rounds <n>", "run every row's prompts n times, llama.cpp's tools and this process's rows in turn each time; " +
+        .addOption(new Option("--rounds <n>", "run every row's prompts n times, llama.cpp's tools and this process's rows in turn each time (the order reversed every other round); " +
             "speeds pool the rounds, and the table shows each").argParser(parsePositiveInteger).default(1))
         .addOption(new Option("--native-bin <dir>", "folder of llama.cpp's own tools for the native-* rows").default(DEFAULT_NATIVE_BIN_DIR, "what `npm run build:native` builds"))
         .addOption(new Option("--grid <key=values...>", `settings to sweep, one row per combination (default: ${gridText(DEFAULT_BENCH_GRID)})`));

@@ -34,9 +34,11 @@ export type BenchInput = {
     readonly rows: readonly BenchRowSpec[],
     readonly maxTokens: number,
     /**
-     * How many times every phase runs, in turn (llama.cpp's tools, ours, llama.cpp's, ours, ...);
-     * default 1. This VM's speed drifts by up to ±20 % over minutes, and a single pair of phases puts
-     * all of one side's rows in one stretch of it: rounds spread both sides over several.
+     * How many times every phase runs, in turn and in alternating order (llama.cpp's tools, ours;
+     * ours, llama.cpp's; llama.cpp's, ours; ...); default 1. This VM's speed drifts by up to ±20 %
+     * over minutes, and a single pair of phases puts all of one side's rows in one stretch of it:
+     * rounds spread both sides over several, and the alternating order cancels a steady trend over
+     * each pair of rounds, which a fixed order would hand to the side that always runs second.
      */
     readonly rounds?: number,
     /** llama.cpp's own tools, for `native-*` rows. */
@@ -59,7 +61,8 @@ type RawRun = Pick<BenchRecord, "row" | "promptId" | "round" | "ms" | "tokens" |
 /**
  * Runs every row on every prompt, rows interleaved per prompt (in an order rotated from prompt to
  * prompt) so that machine noise hits all rows alike, after one warm-up pass: llama.cpp's tools in a
- * first phase, this process's rows in a second, the pair of phases `rounds` times. Every run starts
+ * first phase, this process's rows in a second, the pair of phases `rounds` times, reversed in odd
+ * rounds (see {@link BenchInput.rounds}). Every run starts
  * from empty caches and pays for its prompt. The `big` row must be among `rows`.
  */
 export async function runBench(input: BenchInput): Promise<BenchOutput> {
@@ -132,13 +135,14 @@ export async function runBench(input: BenchInput): Promise<BenchOutput> {
                 return undefined;
             }
         };
-        // llama.cpp's tools run first, then this process's rows: a run of ours right after a native
-        // process is ~20 % slower for seconds, while native runs do not mind what ran before them
-        // (`npm run measure:interference`), so interleaving the two would penalise ours alone.
+        // llama.cpp's tools and this process's rows run in phases, each after its warm-up: a run of
+        // ours right after a native process is ~20 % slower for seconds, while native runs do not mind
+        // what ran before them (`npm run measure:interference`), so interleaving the two would
+        // penalise ours alone.
         const runs: RawRun[] = [];
         const phases = [rows.filter(isNativeRow), rows.filter((row) => !isNativeRow(row))].filter((phase) => phase.length > 0);
         for (let round = 0; round < (input.rounds ?? 1); round++)
-            for (const phase of phases) {
+            for (const phase of round % 2 === 0 ? phases : [...phases].reverse()) {
                 for (const spec of phase)
                     await attempt(spec, prompts[0]!, Math.min(WARM_UP_TOKENS, maxTokens), round);
                 for (const [index, prompt] of prompts.entries())
