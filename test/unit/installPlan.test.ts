@@ -35,7 +35,8 @@ describe("install plans for every platform node-llama-cpp publishes (npm ci --dr
 
     /** The packages `npm ci` would add from the lock file for a platform. */
     async function npmPlan(os: string, cpu: string): Promise<string[]> {
-        const {stdout} = await run("npm", ["ci", "--dry-run", "--offline", "--ignore-scripts", "--no-audit", "--no-fund", `--os=${os}`, `--cpu=${cpu}`], {cwd: folder});
+        // The log level is named: under `npm run -s`/`--silent` the inherited npm_config_loglevel=silent would hide the plan.
+        const {stdout} = await run("npm", ["ci", "--dry-run", "--offline", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=notice", `--os=${os}`, `--cpu=${cpu}`], {cwd: folder});
         return stdout.split("\n").filter((line) => line.startsWith("add ")).map((line) => line.split(" ")[1]!);
     }
 
