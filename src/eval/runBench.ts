@@ -62,8 +62,8 @@ type RawRun = Pick<BenchRecord, "row" | "promptId" | "round" | "ms" | "tokens" |
  * Runs every row on every prompt, rows interleaved per prompt (in an order rotated from prompt to
  * prompt) so that machine noise hits all rows alike, after one warm-up pass: llama.cpp's tools in a
  * first phase, this process's rows in a second, the pair of phases `rounds` times, reversed in odd
- * rounds (see {@link BenchInput.rounds}). Every run starts
- * from empty caches and pays for its prompt. The `big` row must be among `rows`.
+ * rounds (see {@link BenchInput.rounds}). Every run starts from empty caches and pays for its
+ * prompt. The `big` row must be among `rows`.
  */
 export async function runBench(input: BenchInput): Promise<BenchOutput> {
     const {pair, prompts, rows, maxTokens, native} = input;

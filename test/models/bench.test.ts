@@ -146,8 +146,11 @@ describe("bild bench (bundled Python pair, 4 prompts × 16 tokens, prompts long 
         // Every row ran each prompt once per round, in the order: llama.cpp's phase, ours; then ours, llama.cpp's.
         const rowsByName = new Map(rows.map((row) => [row.name, row]));
         const records: {row: string, round: number}[] = results.records.filter((record: {row: string}) => rowsByName.get(record.row)?.bound === false);
-        const phaseOf = (record: {row: string, round: number}) =>
-            2 * record.round + (rowsByName.get(record.row)!.mode.startsWith("native-") === (record.round % 2 === 0) ? 0 : 1);
+        const phaseOf = (record: {row: string, round: number}) => {
+            const native = rowsByName.get(record.row)!.mode.startsWith("native-");
+            const nativeFirst = record.round % 2 === 0;
+            return 2 * record.round + (native === nativeFirst ? 0 : 1);
+        };
         for (let i = 1; i < records.length; i++)
             assert.ok(phaseOf(records[i - 1]!) <= phaseOf(records[i]!), `${records[i]!.row} round ${records[i]!.round} ran after ${records[i - 1]!.row} round ${records[i - 1]!.round}`);
         for (const row of rows.filter((row) => !row.bound))
